@@ -1,0 +1,52 @@
+// Command webhook is linkstate-webhook: `serve` runs the admission webhooks, `check` runs
+// the same mutation and validation on manifests offline.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+)
+
+const usage = `linkstate-webhook: admission control for the link state of KubeVirt vNICs.
+
+Usage:
+  webhook serve [flags]   serve the mutating and validating webhooks over TLS
+  webhook check [flags]   mutate and validate VM/VMI manifests offline (exit 0 allowed, 1 denied, 2 error)
+  webhook version         print the build version
+
+Run "webhook <command> -h" for the flags of a command.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "check":
+		return runCheck(args[1:], stdin, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, version())
+		return 0
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}

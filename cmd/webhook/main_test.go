@@ -1,0 +1,341 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The texts users see, spelled out: a change to any of them is a change users see.
+const (
+	warnP1VM = "spec.template.spec.domain.devices.interfaces[0].state: the link of the interface on the " +
+		"default network will be down: readiness and liveness probes, services and other cluster traffic through it stop working"
+	warnAliasLinkDown = `spec.template.spec.domain.devices.interfaces[0].state: "linkDown" is the seed dialect's spelling; ` +
+		`stored as "down", the spelling this cluster uses`
+	msgSRIOVLinkDown = `Invalid value: "linkDown": link state cannot be set on an SR-IOV interface: the VF is passed ` +
+		"through to the guest and has no virtual link to toggle; leave state empty and set the link from inside the guest"
+	checkUsageLine = "Usage: webhook check -f PATH [-f PATH ...] [--dialect seed|upstream] [-o text|json]\n"
+)
+
+// runResult is what one call of run left behind.
+type runResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func invoke(args []string, stdin string) runResult {
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &stdout, &stderr)
+	return runResult{code, stdout.String(), stderr.String()}
+}
+
+func readFixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestCheckText(t *testing.T) {
+	tests := map[string]struct {
+		args  []string
+		stdin string // a fixture name, read into stdin
+		want  runResult
+	}{
+		"all allowed: exit 0, the patch is shown": {
+			args: []string{"check", "-f", "testdata/vm-allowed.yaml"},
+			want: runResult{code: 0, stdout: `ALLOWED  VirtualMachine prod/web  (testdata/vm-allowed.yaml#1)
+  patch:   add /spec/template/spec/domain/devices/interfaces/0/state "linkUp"
+1 checked, 1 allowed, 0 denied, 0 skipped
+`},
+		},
+		"any denied: exit 1": {
+			args: []string{"check", "-f", "testdata/vm-allowed.yaml", "-f", "testdata/vmi-denied.json"},
+			want: runResult{code: 1, stdout: `ALLOWED  VirtualMachine prod/web  (testdata/vm-allowed.yaml#1)
+  patch:   add /spec/template/spec/domain/devices/interfaces/0/state "linkUp"
+DENIED   VirtualMachineInstance prod/fast  (testdata/vmi-denied.json#1)
+  error:   spec.domain.devices.interfaces[0].state: ` + msgSRIOVLinkDown + `
+2 checked, 1 allowed, 1 denied, 0 skipped
+`},
+		},
+		"a ConfigMap is SKIPPED and the run allowed": {
+			args: []string{"check", "-f", "testdata/configmap.yaml"},
+			want: runResult{code: 0, stdout: `SKIPPED  v1 ConfigMap prod/settings  (testdata/configmap.yaml#1): not a KubeVirt VirtualMachine or VirtualMachineInstance
+0 checked, 0 allowed, 0 denied, 1 skipped
+`},
+		},
+		"a directory: its .yaml, .yml and .json files in sorted order, nothing else": {
+			args: []string{"check", "-f", "testdata/dir"},
+			want: runResult{code: 0, stdout: `ALLOWED  VirtualMachineInstance a  (testdata/dir/a.json#1)
+ALLOWED  VirtualMachine b  (testdata/dir/b.yml#1)
+ALLOWED  VirtualMachine c  (testdata/dir/c.yaml#1)
+3 checked, 3 allowed, 0 denied, 0 skipped
+`},
+		},
+		"-f - reads stdin": {
+			args:  []string{"check", "-f", "-"},
+			stdin: "vmi-denied.json",
+			want: runResult{code: 1, stdout: `DENIED   VirtualMachineInstance prod/fast  (<stdin>#1)
+  error:   spec.domain.devices.interfaces[0].state: ` + msgSRIOVLinkDown + `
+1 checked, 0 allowed, 1 denied, 0 skipped
+`},
+		},
+		"the PROPOSAL.md example: allowed with the P1 warning, no patch": {
+			args: []string{"check", "-f", "testdata/proposal-vm.yaml"},
+			want: runResult{code: 0, stdout: `ALLOWED  VirtualMachine my-vm  (testdata/proposal-vm.yaml#1)
+  warning: ` + warnP1VM + `
+1 checked, 1 allowed, 0 denied, 0 skipped
+`},
+		},
+		"--dialect upstream rewrites linkDown to down, with the alias warning": {
+			args: []string{"check", "--dialect", "upstream", "-f", "testdata/proposal-vm.yaml"},
+			want: runResult{code: 0, stdout: `ALLOWED  VirtualMachine my-vm  (testdata/proposal-vm.yaml#1)
+  patch:   replace /spec/template/spec/domain/devices/interfaces/0/state "down"
+  warning: ` + warnAliasLinkDown + `
+  warning: ` + warnP1VM + `
+1 checked, 1 allowed, 0 denied, 0 skipped
+`},
+		},
+		"comma-separated -f": {
+			args: []string{"check", "-f", "testdata/configmap.yaml,testdata/vm-allowed.yaml"},
+			want: runResult{code: 0, stdout: `ALLOWED  VirtualMachine prod/web  (testdata/vm-allowed.yaml#1)
+  patch:   add /spec/template/spec/domain/devices/interfaces/0/state "linkUp"
+SKIPPED  v1 ConfigMap prod/settings  (testdata/configmap.yaml#1): not a KubeVirt VirtualMachine or VirtualMachineInstance
+1 checked, 1 allowed, 0 denied, 1 skipped
+`},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			stdin := ""
+			if tc.stdin != "" {
+				stdin = readFixture(t, tc.stdin)
+			}
+			got := invoke(tc.args, stdin)
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(runResult{})); diff != "" {
+				t.Errorf("run(%q) (-want +got):\n%s", tc.args, diff)
+			}
+		})
+	}
+}
+
+// TestCheckJSON: -o json prints one array, in input order across files, each element with
+// exactly the documented keys.
+func TestCheckJSON(t *testing.T) {
+	got := invoke([]string{"check", "-o", "json",
+		"-f", "testdata/vmi-denied.json", "-f", "testdata/configmap.yaml", "-f", "testdata/proposal-vm.yaml",
+		"--dialect", "upstream"}, "")
+	if got.code != 1 || got.stderr != "" {
+		t.Fatalf("exit %d, stderr %q; want exit 1 (one denied), empty stderr", got.code, got.stderr)
+	}
+
+	var elems []map[string]json.RawMessage
+	dec := json.NewDecoder(strings.NewReader(got.stdout))
+	if err := dec.Decode(&elems); err != nil {
+		t.Fatalf("stdout is not a JSON array: %v\n%s", err, got.stdout)
+	}
+	if dec.More() {
+		t.Fatalf("stdout holds more than one JSON value:\n%s", got.stdout)
+	}
+	wantKeys := []string{"allowed", "causes", "kind", "name", "namespace", "patch", "warnings"}
+	for i, e := range elems {
+		var keys []string
+		for k := range e {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if diff := cmp.Diff(wantKeys, keys); diff != "" {
+			t.Errorf("element %d: keys (-want +got):\n%s", i, diff)
+		}
+	}
+
+	var values []any
+	if err := json.Unmarshal([]byte(got.stdout), &values); err != nil {
+		t.Fatal(err)
+	}
+	// In the upstream dialect the VMI's linkDown is an alias: it is rewritten to down first,
+	// and the rewritten object is what validation denies.
+	want := []any{
+		map[string]any{
+			"kind": "VirtualMachineInstance", "namespace": "prod", "name": "fast", "allowed": false,
+			"causes": []any{map[string]any{
+				"field":   "spec.domain.devices.interfaces[0].state",
+				"message": strings.Replace(msgSRIOVLinkDown, `"linkDown"`, `"down"`, 1),
+			}},
+			"warnings": []any{`spec.domain.devices.interfaces[0].state: "linkDown" is the seed dialect's spelling; ` +
+				`stored as "down", the spelling this cluster uses`},
+			"patch": []any{map[string]any{
+				"op": "replace", "path": "/spec/domain/devices/interfaces/0/state", "value": "down",
+			}},
+		},
+		map[string]any{
+			"kind": "VirtualMachine", "namespace": "", "name": "my-vm", "allowed": true,
+			"causes":   []any{},
+			"warnings": []any{warnAliasLinkDown, warnP1VM},
+			"patch": []any{map[string]any{
+				"op": "replace", "path": "/spec/template/spec/domain/devices/interfaces/0/state", "value": "down",
+			}},
+		},
+	}
+	if diff := cmp.Diff(want, values); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+}
+
+func TestCheckJSONEmpty(t *testing.T) {
+	got := invoke([]string{"check", "-o", "json", "-f", "testdata/configmap.yaml"}, "")
+	if diff := cmp.Diff(runResult{code: 0, stdout: "[]\n"}, got, cmp.AllowUnexported(runResult{})); diff != "" {
+		t.Errorf("only skipped documents (-want +got):\n%s", diff)
+	}
+}
+
+func TestCheckErrors(t *testing.T) {
+	emptyDir := t.TempDir()
+	tests := map[string]struct {
+		args []string
+		// stderr is the exact error output; for usage errors its first line.
+		stderr      string
+		stderrUsage bool
+	}{
+		"missing file": {
+			args:   []string{"check", "-f", "testdata/nope.yaml"},
+			stderr: "stat testdata/nope.yaml: no such file or directory\n",
+		},
+		"a missing file after a good one prints nothing but the error": {
+			args:   []string{"check", "-f", "testdata/vm-allowed.yaml", "-f", "testdata/nope.yaml"},
+			stderr: "stat testdata/nope.yaml: no such file or directory\n",
+		},
+		"unparsable file": {
+			args:   []string{"check", "-f", "testdata/broken.yaml"},
+			stderr: "testdata/broken.yaml#1: error converting YAML to JSON: yaml: line 2: did not find expected ',' or ']'\n",
+		},
+		"a directory without manifests": {
+			args:   []string{"check", "-f", emptyDir},
+			stderr: emptyDir + ": no .yaml, .yml or .json files\n",
+		},
+		"no -f": {
+			args:        []string{"check"},
+			stderr:      checkUsageLine,
+			stderrUsage: true,
+		},
+		"a stray argument": {
+			args:        []string{"check", "-f", "testdata/vm-allowed.yaml", "extra"},
+			stderr:      checkUsageLine,
+			stderrUsage: true,
+		},
+		"an unknown flag": {
+			args:        []string{"check", "--nope"},
+			stderr:      "flag provided but not defined: -nope\n" + checkUsageLine,
+			stderrUsage: true,
+		},
+		"unknown -o": {
+			args:   []string{"check", "-o", "yaml", "-f", "testdata/vm-allowed.yaml"},
+			stderr: "-o: unknown output format \"yaml\": use text or json\n",
+		},
+		"bad --dialect": {
+			args:   []string{"check", "--dialect", "nope", "-f", "testdata/vm-allowed.yaml"},
+			stderr: "--dialect: unknown dialect \"nope\": use \"seed\" or \"upstream\"\n",
+		},
+		"bad --passt-binding": {
+			args:   []string{"check", "--passt-binding", "allow", "-f", "testdata/vm-allowed.yaml"},
+			stderr: "--passt-binding: unknown action \"allow\": use \"deny\" or \"warn\"\n",
+		},
+		"a plugin both supported and unsupported": {
+			args: []string{"check", "--supported-plugins", "a,x", "--unsupported-plugins", "x",
+				"--unsupported-plugins", "b", "-f", "testdata/vm-allowed.yaml"},
+			stderr: "binding plugins listed as both supported and unsupported: [x]\n",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := invoke(tc.args, "")
+			if got.code != 2 {
+				t.Errorf("exit %d, want 2", got.code)
+			}
+			if got.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", got.stdout)
+			}
+			stderr := got.stderr
+			if tc.stderrUsage {
+				if !strings.Contains(stderr, "  -f value\n") || !strings.Contains(stderr, "  -dialect string\n") {
+					t.Errorf("stderr does not list the flags:\n%s", stderr)
+				}
+				stderr = stderr[:min(len(stderr), len(tc.stderr))]
+			}
+			if diff := cmp.Diff(tc.stderr, stderr); diff != "" {
+				t.Errorf("stderr (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRunCommands(t *testing.T) {
+	usage := "linkstate-webhook: admission control for the link state of KubeVirt vNICs.\n"
+	tests := map[string]struct {
+		args       []string
+		wantCode   int
+		wantStdout string // first line
+		wantStderr string // first line
+	}{
+		"no command: usage on stderr": {
+			args: nil, wantCode: 2, wantStderr: usage,
+		},
+		"unknown command": {
+			args: []string{"frobnicate"}, wantCode: 2, wantStderr: "unknown command \"frobnicate\"\n",
+		},
+		"help on stdout": {
+			args: []string{"help"}, wantCode: 0, wantStdout: usage,
+		},
+		"serve with a bad dialect stops before starting anything": {
+			args: []string{"serve", "--dialect", "nope"}, wantCode: 2,
+			wantStderr: "--dialect: unknown dialect \"nope\": use \"seed\" or \"upstream\"\n",
+		},
+		"serve with a plugin in both lists stops before starting anything": {
+			args: []string{"serve", "--supported-plugins", "x", "--unsupported-plugins", "x"}, wantCode: 2,
+			wantStderr: "binding plugins listed as both supported and unsupported: [x]\n",
+		},
+		"serve with an unknown flag": {
+			args: []string{"serve", "--nope"}, wantCode: 2,
+			wantStderr: "flag provided but not defined: -nope\n",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := invoke(tc.args, "")
+			if got.code != tc.wantCode {
+				t.Errorf("exit %d, want %d", got.code, tc.wantCode)
+			}
+			if diff := cmp.Diff(tc.wantStdout, firstLine(got.stdout)); diff != "" {
+				t.Errorf("stdout's first line (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantStderr, firstLine(got.stderr)); diff != "" {
+				t.Errorf("stderr's first line (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("the usage names every command", func(t *testing.T) {
+		got := invoke(nil, "")
+		for _, cmd := range []string{"webhook serve [flags]", "webhook check [flags]", "webhook version"} {
+			if !strings.Contains(got.stderr, cmd) {
+				t.Errorf("usage does not mention %q:\n%s", cmd, got.stderr)
+			}
+		}
+	})
+}
+
+// firstLine returns s up to and including its first newline.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i+1]
+	}
+	return s
+}

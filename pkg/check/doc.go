@@ -1,0 +1,4 @@
+// Package check runs the webhook's own handlers offline on manifests — mutation, then
+// validation of the mutated object, with create semantics — for GitOps pipelines and
+// pre-commit hooks. It reads YAML (multi-document) and JSON, and kubectl's List wrapper.
+package check

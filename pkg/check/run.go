@@ -1,0 +1,127 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	gomodjsonpatch "gomodules.xyz/jsonpatch/v2"
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/mutate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
+)
+
+// Result is the verdict on one VM or VMI. Causes and Warnings come from validating the
+// mutated object; Warnings also carry the mutation's own.
+type Result struct {
+	Kind      string                     `json:"kind"`
+	Namespace string                     `json:"namespace"`
+	Name      string                     `json:"name"`
+	Allowed   bool                       `json:"allowed"`
+	Causes    []Cause                    `json:"causes"`
+	Warnings  []string                   `json:"warnings"`
+	Patch     []gomodjsonpatch.Operation `json:"patch"`
+	source    string
+}
+
+// Cause is one reason for a denial, as kubectl would print it.
+type Cause struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Run judges every VM and VMI among docs, in order; other kinds come back as skipped.
+func Run(docs []Document, cfg linkstate.Config) (results []Result, skipped []Document) {
+	for _, d := range docs {
+		k, ok := kindOf(d.GroupVersionKind())
+		if !ok {
+			skipped = append(skipped, d)
+			continue
+		}
+		results = append(results, judge(k, d, cfg))
+	}
+	return results, skipped
+}
+
+// kindOf accepts both versions KubeVirt serves; they share one schema.
+func kindOf(gvk schema.GroupVersionKind) (linkstate.Kind, bool) {
+	for _, k := range []linkstate.Kind{linkstate.VirtualMachine, linkstate.VirtualMachineInstance} {
+		if gvk.GroupKind() == k.GroupKind && (gvk.Version == "v1" || gvk.Version == "v1alpha3") {
+			return k, true
+		}
+	}
+	return linkstate.Kind{}, false
+}
+
+// judge runs the real handlers, as the API server would call them on create.
+func judge(k linkstate.Kind, d Document, cfg linkstate.Config) Result {
+	res := Result{Kind: k.GroupKind.Kind, Namespace: d.Namespace, Name: d.Name, source: d.Source,
+		Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
+	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
+		Kind:      metav1.GroupVersionKind{Group: k.GroupKind.Group, Version: "v1", Kind: k.GroupKind.Kind},
+		Operation: admissionv1.Create,
+		Namespace: d.Namespace,
+		Name:      d.Name,
+	}}
+	req.Object.Raw = d.Raw
+	ctx := context.Background()
+
+	mutated := (&mutate.Handler{Kind: k, Config: cfg}).Handle(ctx, req)
+	res.Warnings = append(res.Warnings, mutated.Warnings...)
+	if !mutated.Allowed {
+		return denied(res, mutated)
+	}
+	if len(mutated.Patches) > 0 {
+		res.Patch = mutated.Patches
+		raw, err := applyPatch(d.Raw, mutated.Patches)
+		if err != nil {
+			res.Causes = append(res.Causes, Cause{Message: err.Error()})
+			return res
+		}
+		req.Object.Raw = raw
+	}
+	validated := (&validate.Handler{Kind: k, Config: cfg}).Handle(ctx, req)
+	res.Warnings = append(res.Warnings, validated.Warnings...)
+	if !validated.Allowed {
+		return denied(res, validated)
+	}
+	res.Allowed = true
+	return res
+}
+
+func denied(res Result, resp admission.Response) Result {
+	if resp.Result != nil && resp.Result.Details != nil && len(resp.Result.Details.Causes) > 0 {
+		for _, c := range resp.Result.Details.Causes {
+			res.Causes = append(res.Causes, Cause{Field: c.Field, Message: c.Message})
+		}
+		return res
+	}
+	msg := "denied"
+	if resp.Result != nil && resp.Result.Message != "" {
+		msg = resp.Result.Message
+	}
+	res.Causes = append(res.Causes, Cause{Message: msg})
+	return res
+}
+
+func applyPatch(raw []byte, ops []gomodjsonpatch.Operation) ([]byte, error) {
+	encoded, err := json.Marshal(ops)
+	if err != nil {
+		return nil, err
+	}
+	p, err := jsonpatch.DecodePatch(encoded)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the mutation's patch: %w", err)
+	}
+	out, err := p.Apply(raw)
+	if err != nil {
+		return nil, fmt.Errorf("applying the mutation's patch: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,52 @@
+package check
+
+import (
+	"fmt"
+	"io"
+)
+
+// WriteText prints one block per VM/VMI (verdict, patch, warnings, causes), then a line
+// per skipped document, then a summary.
+func WriteText(w io.Writer, results []Result, skipped []Document) {
+	denied := 0
+	for _, r := range results {
+		verdict := "ALLOWED"
+		if !r.Allowed {
+			verdict = "DENIED"
+			denied++
+		}
+		fmt.Fprintf(w, "%-8s %s %s  (%s)\n", verdict, r.Kind, objectName(r.Namespace, r.Name), r.source)
+		for _, op := range r.Patch {
+			fmt.Fprintf(w, "  patch:   %s %s %v\n", op.Operation, op.Path, quoted(op.Value))
+		}
+		for _, msg := range r.Warnings {
+			fmt.Fprintf(w, "  warning: %s\n", msg)
+		}
+		for _, c := range r.Causes {
+			if c.Field != "" {
+				fmt.Fprintf(w, "  error:   %s: %s\n", c.Field, c.Message)
+			} else {
+				fmt.Fprintf(w, "  error:   %s\n", c.Message)
+			}
+		}
+	}
+	for _, d := range skipped {
+		fmt.Fprintf(w, "SKIPPED  %s %s %s  (%s): not a KubeVirt VirtualMachine or VirtualMachineInstance\n",
+			d.APIVersion, d.Kind, objectName(d.Namespace, d.Name), d.Source)
+	}
+	fmt.Fprintf(w, "%d checked, %d allowed, %d denied, %d skipped\n", len(results), len(results)-denied, denied, len(skipped))
+}
+
+func objectName(namespace, name string) string {
+	if namespace == "" {
+		return name
+	}
+	return namespace + "/" + name
+}
+
+func quoted(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
+}

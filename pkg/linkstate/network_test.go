@@ -1,0 +1,39 @@
+package linkstate
+
+import (
+	"testing"
+
+	v1 "kubevirt.io/api/core/v1"
+)
+
+func TestIsDefaultNetwork(t *testing.T) {
+	tests := map[string]struct {
+		n    *v1.Network
+		want bool
+	}{
+		"nil (interface without network)": {nil, false},
+		"pod":                             {&v1.Network{Name: "p", NetworkSource: v1.NetworkSource{Pod: &v1.PodNetwork{}}}, true},
+		"multus default":                  {&v1.Network{Name: "m", NetworkSource: v1.NetworkSource{Multus: &v1.MultusNetwork{NetworkName: "x", Default: true}}}, true},
+		"multus secondary":                {&v1.Network{Name: "m", NetworkSource: v1.NetworkSource{Multus: &v1.MultusNetwork{NetworkName: "x"}}}, false},
+		"resource claim":                  {&v1.Network{Name: "r", NetworkSource: v1.NetworkSource{ResourceClaim: &v1.ClaimRequest{}}}, false},
+		"no source":                       {&v1.Network{Name: "e"}, false},
+	}
+	for name, tc := range tests {
+		if got := IsDefaultNetwork(tc.n); got != tc.want {
+			t.Errorf("%s: IsDefaultNetwork = %v, want %v", name, got, tc.want)
+		}
+	}
+}
+
+func TestFindNetwork(t *testing.T) {
+	spec := &v1.VirtualMachineInstanceSpec{Networks: []v1.Network{{Name: "a"}, {Name: "b"}}}
+	if n := FindNetwork(spec, "b"); n == nil || n != &spec.Networks[1] {
+		t.Errorf("FindNetwork(b) = %v, want the second network", n)
+	}
+	if n := FindNetwork(spec, "c"); n != nil {
+		t.Errorf("FindNetwork(c) = %v, want nil", n)
+	}
+	if n := FindNetwork(&v1.VirtualMachineInstanceSpec{}, "a"); n != nil {
+		t.Errorf("FindNetwork on no networks = %v, want nil", n)
+	}
+}

@@ -1,0 +1,135 @@
+package linkstate
+
+import (
+	"fmt"
+
+	v1 "kubevirt.io/api/core/v1"
+)
+
+// Meaning is what a value of spec...interfaces[i].state asks for, whatever its spelling.
+type Meaning int
+
+const (
+	// MeaningInvalid is a value no dialect knows.
+	MeaningInvalid Meaning = iota
+	// MeaningUnset is the empty value: link up, but nobody asked explicitly.
+	MeaningUnset
+	// MeaningUp asks for the link to be up.
+	MeaningUp
+	// MeaningDown asks for the link to be down: the vNIC stays in the guest, carrier off.
+	MeaningDown
+	// MeaningAbsent asks for the interface to be hot-unplugged.
+	MeaningAbsent
+)
+
+// The spellings of each dialect. Absent and the empty value are spelled the same in both.
+const (
+	SeedUp       v1.InterfaceState = "linkUp"
+	SeedDown     v1.InterfaceState = "linkDown"
+	UpstreamUp                     = v1.InterfaceStateLinkUp   // "up"
+	UpstreamDown                   = v1.InterfaceStateLinkDown // "down"
+	Absent                         = v1.InterfaceStateAbsent   // "absent"
+	Unset        v1.InterfaceState = ""
+)
+
+// Dialect picks the canonical spelling of link up and link down. The other dialect's
+// spelling is accepted as an alias (exact case only) and rewritten by the mutator.
+type Dialect string
+
+const (
+	// Seed spells link state linkUp / linkDown, as the design proposal and the patched
+	// virt-launcher images do. It is the default.
+	Seed Dialect = "seed"
+	// Upstream spells link state up / down, as stock KubeVirt >= v1.5 does.
+	Upstream Dialect = "upstream"
+)
+
+// Dialects lists the accepted dialect names, default first.
+var Dialects = []Dialect{Seed, Upstream}
+
+// ParseDialect accepts "seed" or "upstream".
+func ParseDialect(s string) (Dialect, error) {
+	for _, d := range Dialects {
+		if string(d) == s {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("unknown dialect %q: use %q or %q", s, Seed, Upstream)
+}
+
+// Up is the canonical spelling of link up in this dialect.
+func (d Dialect) Up() v1.InterfaceState {
+	if d == Upstream {
+		return UpstreamUp
+	}
+	return SeedUp
+}
+
+// Down is the canonical spelling of link down in this dialect.
+func (d Dialect) Down() v1.InterfaceState {
+	if d == Upstream {
+		return UpstreamDown
+	}
+	return SeedDown
+}
+
+// other is the dialect whose spellings are aliases in d.
+func (d Dialect) other() Dialect {
+	if d == Upstream {
+		return Seed
+	}
+	return Upstream
+}
+
+// Interpret says what a state value means in this dialect, and whether it is an alias
+// (the other dialect's spelling) that the mutator rewrites to the canonical one.
+func (d Dialect) Interpret(s v1.InterfaceState) (m Meaning, alias bool) {
+	switch s {
+	case Unset:
+		return MeaningUnset, false
+	case Absent:
+		return MeaningAbsent, false
+	case d.Up():
+		return MeaningUp, false
+	case d.Down():
+		return MeaningDown, false
+	case d.other().Up():
+		return MeaningUp, true
+	case d.other().Down():
+		return MeaningDown, true
+	}
+	return MeaningInvalid, false
+}
+
+// Canonical is the canonical spelling of a meaning; MeaningUnset and MeaningInvalid have none.
+func (d Dialect) Canonical(m Meaning) v1.InterfaceState {
+	switch m {
+	case MeaningUp:
+		return d.Up()
+	case MeaningDown:
+		return d.Down()
+	case MeaningAbsent:
+		return Absent
+	}
+	return Unset
+}
+
+// Resolve is the state an interface ends up with: canonical spelling, empty read as up.
+// Invalid values come back unchanged so callers can still name them.
+func (d Dialect) Resolve(s v1.InterfaceState) v1.InterfaceState {
+	m, _ := d.Interpret(s)
+	switch m {
+	case MeaningUnset:
+		return d.Up()
+	case MeaningInvalid:
+		return s
+	}
+	return d.Canonical(m)
+}
+
+// LegalValues lists the values that may be written, canonical spellings first, for error
+// messages. The empty value is legal too, but "leave it out" needs no advertising.
+func (d Dialect) LegalValues() []string {
+	o := d.other()
+	return []string{string(d.Up()), string(d.Down()), string(Absent), string(o.Up()), string(o.Down())}
+}

@@ -1,0 +1,47 @@
+package mutate
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	v1 "kubevirt.io/api/core/v1"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+)
+
+const msgAliasRewritten = "%q is the %s dialect's spelling; stored as %q, the spelling this cluster uses"
+
+// DefaultStates returns a copy of the spec's interfaces with
+//   - D1: an empty state set to the canonical link up, on bindings known to apply link
+//     state (bridge, masquerade, supported plugins) — any other binding would then be
+//     denied or warned about for a value the user never wrote;
+//   - D2: an alias spelling rewritten to the canonical one, with a warning.
+//
+// The spec is not modified. Applying DefaultStates to its own output changes nothing.
+func DefaultStates(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, cfg linkstate.Config) ([]v1.Interface, []string) {
+	ifaces := spec.Domain.Devices.Interfaces
+	out := make([]v1.Interface, len(ifaces))
+	copy(out, ifaces) // only State is rewritten, so a shallow copy keeps the input intact
+	var warnings []string
+	statePaths := specPath.Child("domain", "devices", "interfaces")
+	for i := range out {
+		meaning, alias := cfg.Dialect.Interpret(out[i].State)
+		switch {
+		case alias:
+			canonical := cfg.Dialect.Canonical(meaning)
+			warnings = append(warnings, fmt.Sprintf("%s: "+msgAliasRewritten,
+				statePaths.Index(i).Child("state"), out[i].State, otherDialect(cfg.Dialect), canonical))
+			out[i].State = canonical
+		case meaning == linkstate.MeaningUnset && cfg.AppliesLinkState(linkstate.ClassifyBinding(&out[i])):
+			out[i].State = cfg.Dialect.Up()
+		}
+	}
+	return out, warnings
+}
+
+func otherDialect(d linkstate.Dialect) linkstate.Dialect {
+	if d == linkstate.Upstream {
+		return linkstate.Seed
+	}
+	return linkstate.Upstream
+}

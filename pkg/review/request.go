@@ -1,0 +1,48 @@
+package review
+
+import (
+	"fmt"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+)
+
+// Objects reads the object of a request for kind k and, on UPDATE, the old object.
+// When the request is not one to judge, or cannot be read, it returns the response to
+// give instead (done is true): an allowed response for operations and subresources this
+// service has no opinion on, an error naming the problem for anything malformed.
+func Objects(k linkstate.Kind, req admission.Request) (obj, old *linkstate.Object, resp admission.Response, done bool) {
+	switch {
+	case req.Kind.Group != k.GroupKind.Group || req.Kind.Kind != k.GroupKind.Kind:
+		return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf(
+			"this endpoint serves %s, not %q: check the webhook configuration's rules and path",
+			k.GroupKind, req.Kind.String())), true
+	case req.SubResource != "":
+		return nil, nil, admission.Allowed("subresource " + req.SubResource + " is not judged"), true
+	case req.Operation != admissionv1.Create && req.Operation != admissionv1.Update:
+		return nil, nil, admission.Allowed(string(req.Operation) + " is not judged"), true
+	}
+	obj, err := k.Decode(req.Object.Raw)
+	if err != nil {
+		return nil, nil, admission.Errored(http.StatusBadRequest, err), true
+	}
+	if req.Operation == admissionv1.Update {
+		if old, err = k.Decode(req.OldObject.Raw); err != nil {
+			return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("old object: %w", err)), true
+		}
+	}
+	return obj, old, admission.Response{}, false
+}
+
+// Invalid is the denial for field errors: the same metav1.Status the API server returns
+// for its own validation (code 422, reason Invalid, one cause per error), so kubectl
+// prints it the same way.
+func Invalid(k linkstate.Kind, name string, errs field.ErrorList) admission.Response {
+	status := apierrors.NewInvalid(k.GroupKind, name, errs).ErrStatus
+	return admission.Response{AdmissionResponse: admissionv1.AdmissionResponse{Allowed: false, Result: &status}}
+}

@@ -1,0 +1,10 @@
+package server
+
+// The paths the webhook configurations call, in the form kubebuilder generates:
+// /{mutate,validate}-<group with dashes>-<version>-<lowercase kind>.
+const (
+	PathMutateVM    = "/mutate-kubevirt-io-v1-virtualmachine"
+	PathValidateVM  = "/validate-kubevirt-io-v1-virtualmachine"
+	PathMutateVMI   = "/mutate-kubevirt-io-v1-virtualmachineinstance"
+	PathValidateVMI = "/validate-kubevirt-io-v1-virtualmachineinstance"
+)

@@ -1,0 +1,17 @@
+package validate
+
+import (
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	v1 "kubevirt.io/api/core/v1"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+)
+
+// validateDefaultNetworkDown is rule P1: a link set down on the default network is legal
+// (a VM owner may want it), but cuts the VM off from probes and services, so say so.
+func validateDefaultNetworkDown(statePath *field.Path, network *v1.Network) Findings {
+	if !linkstate.IsDefaultNetwork(network) {
+		return nil
+	}
+	return Findings{warn(RuleDefaultNetDown, statePath, msgDefaultNetDown)}
+}

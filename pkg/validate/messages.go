@@ -1,0 +1,26 @@
+package validate
+
+// The texts users see. Each says what is wrong and what to do instead. Kept together so
+// they can be reviewed, documented and tested as one.
+const (
+	msgSRIOV = "link state cannot be set on an SR-IOV interface: the VF is passed through " +
+		"to the guest and has no virtual link to toggle; leave state empty and set the link " +
+		"from inside the guest"
+	msgPasstBinding = "the passtBinding binding does not apply link state; leave state empty, " +
+		"or use the masquerade or bridge binding to control the link"
+	msgPluginUnsupported = "binding plugin %q does not support link state; leave state empty"
+	msgPluginUnknown     = "binding plugin %q is not known to support link state: the link " +
+		"may stay up; ask the cluster operator to list the plugin as supported or unsupported"
+	msgAbsentBinding = "hot-unplug (state absent) is supported only for interfaces with the " +
+		"bridge binding, not %s; remove the interface from the spec and restart the VM instead"
+	msgAbsentModel = "hot-unplug (state absent) requires the virtio model; remove model or " +
+		"set it to virtio, or remove the interface from the spec and restart the VM instead"
+	msgAbsentDefault = "the interface on the default network (the pod network, or a Multus " +
+		"network with default: true) cannot be hot-unplugged; set its state to %s or %s instead"
+	msgDefaultNetDown = "the link of the interface on the default network will be down: " +
+		"readiness and liveness probes, services and other cluster traffic through it stop working"
+	msgAbsentIsFinal = "interface %q was hot-unplugged (state absent) from the running VM and " +
+		"cannot be plugged back in; to plug it again, add it under a new name"
+	msgHotplugNotBridged = "interface %q uses the %s binding, which cannot be hot-plugged into " +
+		"a running VM: it is added when the VM restarts"
+)

@@ -1,0 +1,13 @@
+package validate
+
+import (
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	v1 "kubevirt.io/api/core/v1"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+)
+
+// validateValue is rule V1, for a value neither dialect knows: it lists what is legal.
+func validateValue(statePath *field.Path, state v1.InterfaceState, d linkstate.Dialect) Finding {
+	return deny(RuleValue, field.NotSupported(statePath, state, d.LegalValues()))
+}
