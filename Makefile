@@ -1,15 +1,20 @@
 # linkstate-webhook — see README.md. Everything here works offline on a fresh machine that
-# reaches the Go module proxy; tools are built from modules into git-ignored folders.
+# reaches the Go module proxy; tools are built from modules into the git-ignored .cache/.
+#
+# Each area keeps its targets in hack/make/<area>.mk and adds its CI target to TEST_TARGETS;
+# `make test` (what .ci/run calls) runs them all, in order.
 SHELL := /usr/bin/env bash -o pipefail
 GO ?= go
 BIN := bin
+CACHE := $(CURDIR)/.cache
+TEST_TARGETS := lint unit
 
-.PHONY: all build test unit lint envtest-assets clean help
+.PHONY: all build test unit lint clean help
 
 all: build
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 build: ## build bin/webhook
 	$(GO) build -o $(BIN)/webhook ./cmd/webhook
@@ -21,10 +26,10 @@ lint: ## gofmt and go vet
 unit: ## unit and handler tests (no API server)
 	$(GO) test -race -count=1 ./pkg/... ./cmd/... ./internal/...
 
-test: lint unit ## everything CI runs
-
-envtest-assets: ## build kube-apiserver, etcd (and kubectl if missing) for envtest
-	./hack/envtest-assets.sh
-
-clean: ## remove built binaries (keeps the envtest cache)
+clean: ## remove built binaries (keeps .cache)
 	rm -rf $(BIN)
+
+include $(sort $(wildcard hack/make/*.mk))
+
+# After the includes, so every area's target is in the list.
+test: $(TEST_TARGETS) ## everything CI runs: lint, unit, API-server and chart tests

@@ -7,4 +7,7 @@ const (
 	PathValidateVM  = "/validate-kubevirt-io-v1-virtualmachine"
 	PathMutateVMI   = "/mutate-kubevirt-io-v1-virtualmachineinstance"
 	PathValidateVMI = "/validate-kubevirt-io-v1-virtualmachineinstance"
+
+	PathMutateVMIM   = "/mutate-kubevirt-io-v1-virtualmachineinstancemigration"
+	PathValidateVMIM = "/validate-kubevirt-io-v1-virtualmachineinstancemigration"
 )

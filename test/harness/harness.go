@@ -1,0 +1,262 @@
+// Package harness runs linkstate-webhook for real on one machine: a kube-apiserver and
+// etcd started by controller-runtime's envtest, KubeVirt's CRDs with their real schemas,
+// the webhook configurations shipped in config/webhook (their service swapped for a local
+// URL), and the webhook binary itself serving over TLS. The envtest suite and `make demo`
+// both use it.
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/linkstate-webhook/linkstate-webhook/test/crds"
+)
+
+// Options tune Start.
+type Options struct {
+	// WebhookArgs are extra flags for `webhook serve` (for example --dialect=upstream).
+	WebhookArgs []string
+	// WebhookLog receives the webhook's output; nil discards it.
+	WebhookLog io.Writer
+	// Webhooks picks which shipped configurations to install: nil installs all of them.
+	Webhooks func(mutating []*admissionregistrationv1.MutatingWebhookConfiguration,
+		validating []*admissionregistrationv1.ValidatingWebhookConfiguration) (
+		[]*admissionregistrationv1.MutatingWebhookConfiguration, []*admissionregistrationv1.ValidatingWebhookConfiguration)
+}
+
+// Env is a running API server with the webhook registered and served.
+type Env struct {
+	Env *envtest.Environment
+	// Config is an admin's rest config; Kubeconfig the path of the same, for kubectl.
+	Config     *rest.Config
+	Kubeconfig string
+	Binary     string
+	dir        string
+	opts       Options
+	webhook    *exec.Cmd
+	exited     chan error
+	probeAddr  string
+}
+
+// Root is the repository's root directory.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Start brings everything up. KUBEBUILDER_ASSETS must point at kube-apiserver and etcd
+// (make envtest-assets builds them). Call Stop when done, also after an error.
+func Start(ctx context.Context, opts Options) (*Env, error) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		return nil, errors.New("KUBEBUILDER_ASSETS is not set: run `make test` or " +
+			"`export KUBEBUILDER_ASSETS=$(./hack/envtest-assets.sh)` (it builds kube-apiserver and etcd once)")
+	}
+	dir, err := os.MkdirTemp("", "linkstate-harness-")
+	if err != nil {
+		return nil, err
+	}
+	e := &Env{dir: dir, opts: opts}
+	crdObjs, err := crds.Objects()
+	if err != nil {
+		return e, fmt.Errorf("generating KubeVirt CRDs: %w", err)
+	}
+	webhooks := envtest.WebhookInstallOptions{LocalServingHost: "127.0.0.1", LocalServingPort: freePort()}
+	if err := loadShippedWebhooks(&webhooks, opts); err != nil {
+		return e, err
+	}
+	e.Env = &envtest.Environment{
+		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs},
+		WebhookInstallOptions: webhooks,
+		ErrorIfCRDPathMissing: true,
+	}
+	if _, err := e.Env.Start(); err != nil {
+		return e, fmt.Errorf("starting kube-apiserver and etcd: %w", err)
+	}
+	if e.Config, e.Kubeconfig, err = e.adminKubeconfig(); err != nil {
+		return e, err
+	}
+	if e.Binary, err = Build(dir); err != nil {
+		return e, err
+	}
+	return e, e.StartWebhook(ctx, opts.WebhookArgs...)
+}
+
+// loadShippedWebhooks reads config/webhook and points every webhook at the local server
+// by URL, keeping its path. (envtest would do the swap itself, but joins host and path
+// with a second slash.) envtest fills in the CA bundle.
+func loadShippedWebhooks(w *envtest.WebhookInstallOptions, opts Options) error {
+	mutating, validating, err := ReadShippedWebhooks()
+	if err != nil {
+		return err
+	}
+	if opts.Webhooks != nil {
+		mutating, validating = opts.Webhooks(mutating, validating)
+	}
+	base := "https://" + net.JoinHostPort(w.LocalServingHost, strconv.Itoa(w.LocalServingPort))
+	for _, c := range mutating {
+		for i := range c.Webhooks {
+			toURL(&c.Webhooks[i].ClientConfig, base)
+		}
+	}
+	for _, c := range validating {
+		for i := range c.Webhooks {
+			toURL(&c.Webhooks[i].ClientConfig, base)
+		}
+	}
+	w.MutatingWebhooks, w.ValidatingWebhooks = mutating, validating
+	return nil
+}
+
+func toURL(cc *admissionregistrationv1.WebhookClientConfig, base string) {
+	if cc.Service != nil && cc.Service.Path != nil {
+		url := base + *cc.Service.Path
+		cc.URL, cc.Service = &url, nil
+	}
+}
+
+// Build compiles the webhook binary into dir.
+func Build(dir string) (string, error) {
+	bin := filepath.Join(dir, "webhook")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/webhook")
+	cmd.Dir = Root()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the webhook: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+func (e *Env) adminKubeconfig() (*rest.Config, string, error) {
+	user, err := e.Env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("adding an admin user: %w", err)
+	}
+	kubeconfig, err := user.KubeConfig()
+	if err != nil {
+		return nil, "", err
+	}
+	path := filepath.Join(e.dir, "kubeconfig")
+	if err := os.WriteFile(path, kubeconfig, 0o600); err != nil {
+		return nil, "", err
+	}
+	return user.Config(), path, nil
+}
+
+// StartWebhook starts the webhook binary on envtest's serving port and certificate, and
+// waits until it is ready.
+func (e *Env) StartWebhook(ctx context.Context, args ...string) error {
+	w := e.Env.WebhookInstallOptions
+	e.probeAddr = freeAddr()
+	all := append([]string{"serve",
+		"--cert-dir", w.LocalServingCertDir,
+		"--port", strconv.Itoa(w.LocalServingPort),
+		"--health-probe-bind-address", e.probeAddr,
+		"--metrics-bind-address", "0",
+		"--kubeconfig", e.Kubeconfig,
+		"--shutdown-timeout", "5s",
+	}, args...)
+	cmd := exec.Command(e.Binary, all...)
+	out := e.opts.WebhookLog
+	if out == nil {
+		out = io.Discard
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the webhook: %w", err)
+	}
+	e.webhook, e.exited = cmd, make(chan error, 1)
+	go func() { e.exited <- cmd.Wait() }()
+	return e.waitReady(ctx)
+}
+
+func (e *Env) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		select {
+		case err := <-e.exited:
+			return fmt.Errorf("the webhook exited before it was ready: %v", err)
+		case <-ctx.Done():
+			return fmt.Errorf("the webhook was not ready within 30s: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+		resp, err := http.Get("http://" + e.probeAddr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+	}
+}
+
+// StopWebhook sends SIGTERM and waits for the binary to exit.
+func (e *Env) StopWebhook() error {
+	if e.webhook == nil {
+		return nil
+	}
+	defer func() { e.webhook = nil }()
+	if err := e.webhook.Process.Signal(os.Interrupt); err != nil {
+		return err
+	}
+	select {
+	case err := <-e.exited:
+		return err
+	case <-time.After(15 * time.Second):
+		_ = e.webhook.Process.Kill()
+		return errors.New("the webhook did not stop within 15s of SIGTERM")
+	}
+}
+
+// RestartWebhook replaces the running binary with one started with other flags.
+func (e *Env) RestartWebhook(ctx context.Context, args ...string) error {
+	if err := e.StopWebhook(); err != nil {
+		return fmt.Errorf("stopping the webhook: %w", err)
+	}
+	return e.StartWebhook(ctx, args...)
+}
+
+// Stop tears everything down.
+func (e *Env) Stop() error {
+	var errs []error
+	if err := e.StopWebhook(); err != nil {
+		errs = append(errs, err)
+	}
+	if e.Env != nil {
+		if err := e.Env.Stop(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if e.dir != "" {
+		errs = append(errs, os.RemoveAll(e.dir))
+	}
+	return errors.Join(errs...)
+}
+
+func freePort() int {
+	_, port, _ := net.SplitHostPort(freeAddr())
+	n, _ := strconv.Atoi(port)
+	return n
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:0"
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
