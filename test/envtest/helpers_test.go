@@ -2,7 +2,9 @@ package envtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -174,4 +176,21 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// equalJSON compares two decoded JSON values by their JSON form, so 42 and 42.0 agree.
+func equalJSON(t *testing.T, a, b any) bool {
+	t.Helper()
+	norm := func(v any) any {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out any
+		if err := json.Unmarshal(raw, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	return reflect.DeepEqual(norm(a), norm(b))
 }
