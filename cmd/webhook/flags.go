@@ -62,3 +62,22 @@ func (l *listFlag) Set(v string) error {
 	}
 	return nil
 }
+
+// defaultedList is a list flag with a default that the first use replaces rather than
+// extends; `--flag=` (empty) clears it.
+type defaultedList struct {
+	values []string
+	set    bool
+}
+
+func (d *defaultedList) String() string { return strings.Join(d.values, ",") }
+
+func (d *defaultedList) Set(v string) error {
+	if !d.set {
+		d.values, d.set = nil, true
+	}
+	l := listFlag(d.values)
+	err := l.Set(v)
+	d.values = l
+	return err
+}

@@ -68,7 +68,7 @@ DENIED   VirtualMachineInstance prod/fast  (testdata/vmi-denied.json#1)
 		},
 		"a ConfigMap is SKIPPED and the run allowed": {
 			args: []string{"check", "-f", "testdata/configmap.yaml"},
-			want: runResult{code: 0, stdout: `SKIPPED  v1 ConfigMap prod/settings  (testdata/configmap.yaml#1): not a KubeVirt VirtualMachine or VirtualMachineInstance
+			want: runResult{code: 0, stdout: `SKIPPED  v1 ConfigMap prod/settings  (testdata/configmap.yaml#1): not a KubeVirt VM, VMI or migration
 0 checked, 0 allowed, 0 denied, 1 skipped
 `},
 		},
@@ -108,7 +108,7 @@ ALLOWED  VirtualMachine c  (testdata/dir/c.yaml#1)
 			args: []string{"check", "-f", "testdata/configmap.yaml,testdata/vm-allowed.yaml"},
 			want: runResult{code: 0, stdout: `ALLOWED  VirtualMachine prod/web  (testdata/vm-allowed.yaml#1)
   patch:   add /spec/template/spec/domain/devices/interfaces/0/state "linkUp"
-SKIPPED  v1 ConfigMap prod/settings  (testdata/configmap.yaml#1): not a KubeVirt VirtualMachine or VirtualMachineInstance
+SKIPPED  v1 ConfigMap prod/settings  (testdata/configmap.yaml#1): not a KubeVirt VM, VMI or migration
 1 checked, 1 allowed, 0 denied, 1 skipped
 `},
 		},

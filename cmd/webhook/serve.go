@@ -15,7 +15,10 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
 )
 
 const (
@@ -35,6 +38,13 @@ func serve(args []string, stderr io.Writer) int {
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight reviews may take to finish on SIGTERM")
 	var rules ruleFlags
 	rules.bind(fs)
+	lookupTimeout := fs.Duration("vmi-lookup-timeout", server.DefaultLookupTimeout,
+		"how long the migration webhooks wait for the VMI a migration names; keep it under the webhook's timeoutSeconds")
+	lookupFailure := fs.String("migration-lookup-failure", string(linkstate.ActionWarn),
+		"when the VMI of a new migration cannot be read: warn (let it through unstamped, with a warning) or deny")
+	exempt := &defaultedList{values: validate.DefaultExemptUsers}
+	fs.Var(exempt, "migration-exempt",
+		"comma-separated identities allowed to set the stamped migration annotations: user names, or group:NAME (replaces the default, KubeVirt's service accounts)")
 	config.RegisterFlags(fs) // --kubeconfig
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
@@ -44,6 +54,11 @@ func serve(args []string, stderr io.Writer) int {
 	cfg, err := rules.config()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	failure, err := linkstate.ParseAction(*lookupFailure)
+	if err != nil {
+		fmt.Fprintln(stderr, "--migration-lookup-failure:", err)
 		return 2
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
@@ -83,6 +98,12 @@ func serve(args []string, stderr io.Writer) int {
 	// The manager runs the webhook server only once it has been asked for it.
 	webhookServer := mgr.GetWebhookServer()
 	server.Register(webhookServer, cfg)
+	server.RegisterMigrations(webhookServer, cfg, server.MigrationOptions{
+		VMIs:          review.APIVMIGetter{Reader: mgr.GetAPIReader()},
+		LookupTimeout: *lookupTimeout,
+		LookupFailure: failure,
+		Exempt:        validate.ParseExemptions(exempt.values),
+	})
 	if err := mgr.AddHealthzCheck("certificate", server.CertificateChecker(*certDir, certName, keyName)); err != nil {
 		log.Error(err, "adding health check")
 		return 1
@@ -92,7 +113,8 @@ func serve(args []string, stderr io.Writer) int {
 		return 1
 	}
 	log.Info("starting", "version", version(), "dialect", cfg.Dialect, "passtBinding", cfg.PasstBinding,
-		"unknownPlugins", cfg.UnknownPlugins, "plugins", cfg.Plugins)
+		"unknownPlugins", cfg.UnknownPlugins, "plugins", cfg.Plugins, "migrationExempt", exempt.values,
+		"migrationLookupFailure", failure, "vmiLookupTimeout", *lookupTimeout)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "manager stopped")
 		return 1

@@ -14,6 +14,8 @@ import (
 
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/mutate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
 )
 
@@ -36,15 +38,27 @@ type Cause struct {
 	Message string `json:"message"`
 }
 
-// Run judges every VM and VMI among docs, in order; other kinds come back as skipped.
+// Run judges every VM, VMI and VMIM among docs, in order; other kinds come back as
+// skipped. A migration is stamped from the VMI of the same namespace and name found among
+// docs, as the VMI would be stored (mutated).
 func Run(docs []Document, cfg linkstate.Config) (results []Result, skipped []Document) {
+	vmis := storedVMIs(docs, cfg)
+	migrationHandlers := server.MigrationHandlers(cfg, server.MigrationOptions{
+		VMIs: vmis, LookupTimeout: server.DefaultLookupTimeout, LookupFailure: linkstate.ActionWarn,
+	})
 	for _, d := range docs {
-		k, ok := kindOf(d.GroupVersionKind())
-		if !ok {
-			skipped = append(skipped, d)
+		gvk := d.GroupVersionKind()
+		if k, ok := kindOf(gvk); ok {
+			results = append(results, judge(k.GroupKind, d,
+				&mutate.Handler{Kind: k, Config: cfg}, &validate.Handler{Kind: k, Config: cfg}))
 			continue
 		}
-		results = append(results, judge(k, d, cfg))
+		if isMigration(gvk) {
+			results = append(results, judge(linkstate.VirtualMachineInstanceMigrationKind, d,
+				migrationHandlers[server.PathMutateVMIM], migrationHandlers[server.PathValidateVMIM]))
+			continue
+		}
+		skipped = append(skipped, d)
 	}
 	return results, skipped
 }
@@ -52,27 +66,59 @@ func Run(docs []Document, cfg linkstate.Config) (results []Result, skipped []Doc
 // kindOf accepts both versions KubeVirt serves; they share one schema.
 func kindOf(gvk schema.GroupVersionKind) (linkstate.Kind, bool) {
 	for _, k := range []linkstate.Kind{linkstate.VirtualMachine, linkstate.VirtualMachineInstance} {
-		if gvk.GroupKind() == k.GroupKind && (gvk.Version == "v1" || gvk.Version == "v1alpha3") {
+		if gvk.GroupKind() == k.GroupKind && servedVersion(gvk.Version) {
 			return k, true
 		}
 	}
 	return linkstate.Kind{}, false
 }
 
-// judge runs the real handlers, as the API server would call them on create.
-func judge(k linkstate.Kind, d Document, cfg linkstate.Config) Result {
-	res := Result{Kind: k.GroupKind.Kind, Namespace: d.Namespace, Name: d.Name, source: d.Source,
-		Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
+func isMigration(gvk schema.GroupVersionKind) bool {
+	return gvk.GroupKind() == linkstate.VirtualMachineInstanceMigrationKind && servedVersion(gvk.Version)
+}
+
+func servedVersion(v string) bool { return v == "v1" || v == "v1alpha3" }
+
+// storedVMIs are the VMIs among docs as the API server would store them: mutated.
+func storedVMIs(docs []Document, cfg linkstate.Config) review.VMISet {
+	set := review.VMISet{}
+	for _, d := range docs {
+		if k, ok := kindOf(d.GroupVersionKind()); !ok || k.GroupKind != linkstate.VirtualMachineInstance.GroupKind {
+			continue
+		}
+		raw := d.Raw
+		resp := (&mutate.Handler{Kind: linkstate.VirtualMachineInstance, Config: cfg}).Handle(context.Background(), request(linkstate.VirtualMachineInstance.GroupKind, d))
+		if len(resp.Patches) > 0 {
+			if patched, err := applyPatch(raw, resp.Patches); err == nil {
+				raw = patched
+			}
+		}
+		if vmi, err := linkstate.VirtualMachineInstance.Decode(raw); err == nil {
+			set.Add(vmi)
+		}
+	}
+	return set
+}
+
+func request(gk schema.GroupKind, d Document) admission.Request {
 	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
-		Kind:      metav1.GroupVersionKind{Group: k.GroupKind.Group, Version: "v1", Kind: k.GroupKind.Kind},
+		Kind:      metav1.GroupVersionKind{Group: gk.Group, Version: "v1", Kind: gk.Kind},
 		Operation: admissionv1.Create,
 		Namespace: d.Namespace,
 		Name:      d.Name,
 	}}
 	req.Object.Raw = d.Raw
+	return req
+}
+
+// judge runs the real handlers, as the API server would call them on create.
+func judge(gk schema.GroupKind, d Document, mutator, validator admission.Handler) Result {
+	res := Result{Kind: gk.Kind, Namespace: d.Namespace, Name: d.Name, source: d.Source,
+		Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
+	req := request(gk, d)
 	ctx := context.Background()
 
-	mutated := (&mutate.Handler{Kind: k, Config: cfg}).Handle(ctx, req)
+	mutated := mutator.Handle(ctx, req)
 	res.Warnings = append(res.Warnings, mutated.Warnings...)
 	if !mutated.Allowed {
 		return denied(res, mutated)
@@ -86,7 +132,7 @@ func judge(k linkstate.Kind, d Document, cfg linkstate.Config) Result {
 		}
 		req.Object.Raw = raw
 	}
-	validated := (&validate.Handler{Kind: k, Config: cfg}).Handle(ctx, req)
+	validated := validator.Handle(ctx, req)
 	res.Warnings = append(res.Warnings, validated.Warnings...)
 	if !validated.Allowed {
 		return denied(res, validated)

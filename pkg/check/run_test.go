@@ -297,7 +297,7 @@ DENIED   VirtualMachineInstance prod/fast-  (testdata/mixed.yaml#2)
   error:   spec.domain.devices.interfaces[1].state: ` + msgNotSupportedSideways + `
 ALLOWED  VirtualMachine my-vm  (testdata/proposal-vm.yaml#1)
   warning: ` + warnP1VM + `
-SKIPPED  v1 ConfigMap prod/settings  (testdata/mixed.yaml#3): not a KubeVirt VirtualMachine or VirtualMachineInstance
+SKIPPED  v1 ConfigMap prod/settings  (testdata/mixed.yaml#3): not a KubeVirt VM, VMI or migration
 3 checked, 2 allowed, 1 denied, 1 skipped
 `
 	if diff := cmp.Diff(want, out.String()); diff != "" {

@@ -31,7 +31,7 @@ func WriteText(w io.Writer, results []Result, skipped []Document) {
 		}
 	}
 	for _, d := range skipped {
-		fmt.Fprintf(w, "SKIPPED  %s %s %s  (%s): not a KubeVirt VirtualMachine or VirtualMachineInstance\n",
+		fmt.Fprintf(w, "SKIPPED  %s %s %s  (%s): not a KubeVirt VM, VMI or migration\n",
 			d.APIVersion, d.Kind, objectName(d.Namespace, d.Name), d.Source)
 	}
 	fmt.Fprintf(w, "%d checked, %d allowed, %d denied, %d skipped\n", len(results), len(results)-denied, denied, len(skipped))

@@ -55,6 +55,8 @@ type Object struct {
 	Spec v1.VirtualMachineInstanceSpec
 	// Running is set for a VM whose status says it has a VMI (see VMStatusRunning).
 	Running bool
+	// Status holds a VMI's status.interfaces (name and reported link state among them).
+	Status []v1.VirtualMachineInstanceNetworkInterface
 }
 
 // The decoding shapes: just the fields rules read, typed with kubevirt.io/api.
@@ -90,6 +92,9 @@ type (
 	vmiDocument struct {
 		Metadata objectMeta `json:"metadata"`
 		Spec     vmiSpec    `json:"spec"`
+		Status   struct {
+			Interfaces []v1.VirtualMachineInstanceNetworkInterface `json:"interfaces"`
+		} `json:"status"`
 	}
 )
 
@@ -119,6 +124,7 @@ func (k Kind) Decode(raw []byte) (*Object, error) {
 			return nil, fmt.Errorf("cannot read %s: %w", k.GroupKind.Kind, err)
 		}
 		meta, spec = doc.Metadata, &doc.Spec
+		obj.Status = doc.Status.Interfaces
 	default:
 		return nil, fmt.Errorf("kind %s is not decoded here", k.GroupKind)
 	}

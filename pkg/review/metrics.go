@@ -17,10 +17,14 @@ var (
 		Name: "linkstate_webhook_rule_findings_total",
 		Help: "Rule findings by rule ID (as in DESIGN.md) and effect (deny, warn).",
 	}, []string{"rule", "effect"})
+	lookups = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "linkstate_webhook_vmi_lookups_total",
+		Help: "Reads of the VMI a migration names, by result (found, not_found, error).",
+	}, []string{"result"})
 )
 
 func init() {
-	metrics.Registry.MustRegister(decisions, findings)
+	metrics.Registry.MustRegister(decisions, findings, lookups)
 }
 
 // Outcomes of an admission decision.
@@ -40,4 +44,9 @@ func RecordDecision(webhook, operation, outcome string) {
 // RecordFinding counts one rule finding.
 func RecordFinding(rule, effect string) {
 	findings.WithLabelValues(rule, effect).Inc()
+}
+
+// RecordLookup counts one read of a migration's VMI.
+func RecordLookup(result string) {
+	lookups.WithLabelValues(result).Inc()
 }

@@ -6,6 +6,7 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -43,6 +44,11 @@ func Objects(k linkstate.Kind, req admission.Request) (obj, old *linkstate.Objec
 // for its own validation (code 422, reason Invalid, one cause per error), so kubectl
 // prints it the same way.
 func Invalid(k linkstate.Kind, name string, errs field.ErrorList) admission.Response {
-	status := apierrors.NewInvalid(k.GroupKind, name, errs).ErrStatus
+	return InvalidFor(k.GroupKind, name, errs)
+}
+
+// InvalidFor is Invalid for any group and kind.
+func InvalidFor(gk schema.GroupKind, name string, errs field.ErrorList) admission.Response {
+	status := apierrors.NewInvalid(gk, name, errs).ErrStatus
 	return admission.Response{AdmissionResponse: admissionv1.AdmissionResponse{Allowed: false, Result: &status}}
 }

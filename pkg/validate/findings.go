@@ -17,6 +17,7 @@ const (
 	RuleDefaultNetDown    Rule = "P1"
 	RuleAbsentIsFinal     Rule = "T1"
 	RuleHotplugNotBridged Rule = "T2"
+	RuleMigrationStamp    Rule = "M2"
 )
 
 // Finding is one rule's verdict on one field: a denial (Err) or a warning.

@@ -23,4 +23,9 @@ const (
 		"cannot be plugged back in; to plug it again, add it under a new name"
 	msgHotplugNotBridged = "interface %q uses the %s binding, which cannot be hot-plugged into " +
 		"a running VM: it is added when the VM restarts"
+	msgStampImmutable = "is stamped by linkstate-webhook from the VMI when the migration is " +
+		"created and cannot be changed afterwards"
+	msgStampForged = "must be what linkstate-webhook stamps from VMI %q, %s; remove the " +
+		"annotation and let the webhook stamp it"
+	msgStampNoVMI = "VMI %q does not exist, so there is nothing to stamp; remove the annotation"
 )
