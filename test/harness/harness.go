@@ -183,14 +183,14 @@ func (e *Env) StartWebhook(ctx context.Context, args ...string) error {
 }
 
 func (e *Env) waitReady(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for {
 		select {
 		case err := <-e.exited:
 			return fmt.Errorf("the webhook exited before it was ready: %v", err)
 		case <-ctx.Done():
-			return fmt.Errorf("the webhook was not ready within 30s: %w", ctx.Err())
+			return fmt.Errorf("the webhook was not ready within 60s: %w", ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 		resp, err := http.Get("http://" + e.probeAddr + "/readyz")
