@@ -27,7 +27,7 @@ func validateAbsent(ifacePath *field.Path, iface *v1.Interface, network *v1.Netw
 		fs = append(fs, deny(RuleAbsentBinding, field.Invalid(statePath, iface.State, fmt.Sprintf(msgAbsentBinding, b))))
 	}
 	if linkstate.IsDefaultNetwork(network) {
-		fs = append(fs, deny(RuleAbsentDefault, field.Invalid(statePath, iface.State, fmt.Sprintf(msgAbsentDefault, d.Down(), d.Up()))))
+		fs = append(fs, deny(RuleAbsentDefault, field.Invalid(statePath, iface.State, fmt.Sprintf(msgAbsentDefault, d.Down()))))
 	}
 	return fs
 }

@@ -38,8 +38,8 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		review.RecordFinding(string(f.Rule), effect)
 	}
 	if errs := fs.Errors(); len(errs) > 0 {
-		logf.FromContext(ctx).Info("denied", "kind", h.Kind.GroupKind.Kind, "namespace", req.Namespace,
-			"name", obj.Name, "errors", errs.ToAggregate().Error())
+		// controller-runtime's request logger already names the object, kind and user.
+		logf.FromContext(ctx).Info("denied", "errors", errs.ToAggregate().Error())
 		resp = review.Invalid(h.Kind, obj.Name, errs).WithWarnings(fs.Warnings()...)
 	} else {
 		resp = admission.Allowed("").WithWarnings(fs.Warnings()...)

@@ -16,7 +16,7 @@ const (
 	msgAbsentModel = "hot-unplug (state absent) requires the virtio model; remove model or " +
 		"set it to virtio, or remove the interface from the spec and restart the VM instead"
 	msgAbsentDefault = "the interface on the default network (the pod network, or a Multus " +
-		"network with default: true) cannot be hot-unplugged; set its state to %s or %s instead"
+		"network with default: true) cannot be hot-unplugged; set state to %s to take its link down instead"
 	msgDefaultNetDown = "the link of the interface on the default network will be down: " +
 		"readiness and liveness probes, services and other cluster traffic through it stop working"
 	msgAbsentIsFinal = "interface %q was hot-unplugged (state absent) from the running VM and " +

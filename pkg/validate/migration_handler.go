@@ -64,8 +64,7 @@ func (h *MigrationHandler) handle(ctx context.Context, req admission.Request) ad
 		review.RecordFinding(string(f.Rule), "deny")
 	}
 	if errs := fs.Errors(); len(errs) > 0 {
-		logf.FromContext(ctx).Info("denied", "kind", "VirtualMachineInstanceMigration", "namespace", req.Namespace,
-			"name", m.Name, "user", req.UserInfo.Username, "errors", errs.ToAggregate().Error())
+		logf.FromContext(ctx).Info("denied", "errors", errs.ToAggregate().Error())
 		return review.InvalidFor(linkstate.VirtualMachineInstanceMigrationKind, m.Name, errs)
 	}
 	return admission.Allowed("")

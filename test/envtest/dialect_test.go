@@ -86,6 +86,6 @@ func TestUpstreamDialect(t *testing.T) {
 		invalid(t, c.Create(ctx, object(t, ns, vm("up4", []iface{{name: "sec", binding: "bridge", state: "off"}}, []network{{"sec", "multus"}}))),
 			map[string]string{"spec.template.spec.domain.devices.interfaces[0].state": `supported values: "up", "down", "absent", "linkUp", "linkDown"`})
 		invalid(t, c.Create(ctx, object(t, ns, vm("up5", []iface{{name: "default", binding: "bridge", state: "absent"}}, []network{{"default", "pod"}}))),
-			map[string]string{"spec.template.spec.domain.devices.interfaces[0].state": "set its state to down or up instead"})
+			map[string]string{"spec.template.spec.domain.devices.interfaces[0].state": "set state to down to take its link down instead"})
 	})
 }

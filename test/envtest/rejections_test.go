@@ -29,7 +29,7 @@ func TestRejections(t *testing.T) {
 		"absent on the pod network": {
 			manifest: vm("absent-pod", []iface{{name: "default", binding: "bridge", state: "absent"}}, []network{{"default", "pod"}}),
 			causes:   map[string]string{ifaces + "[0].state": "the interface on the default network (the pod network, or a Multus network with default: true) cannot be hot-unplugged"},
-			printed:  "set its state to linkDown or linkUp instead",
+			printed:  "set state to linkDown to take its link down instead",
 		},
 		"absent on an e1000 model": {
 			manifest: vm("absent-e1000", []iface{{name: "default", binding: "masquerade"}, {name: "sec", binding: "bridge", state: "absent", model: "e1000"}},

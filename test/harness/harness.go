@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"syscall"
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -48,7 +49,8 @@ type Env struct {
 	dir        string
 	opts       Options
 	webhook    *exec.Cmd
-	exited     chan error
+	exited     chan struct{} // closed when the webhook process has exited
+	exitErr    error         // its exit status, once exited is closed
 	probeAddr  string
 }
 
@@ -169,6 +171,9 @@ func (e *Env) StartWebhook(ctx context.Context, args ...string) error {
 		"--shutdown-timeout", "5s",
 	}, args...)
 	cmd := exec.Command(e.Binary, all...)
+	// Its own process group, like envtest's etcd and kube-apiserver: a terminal's Ctrl-C
+	// reaches the demo, which then stops the webhook once, in order.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out := e.opts.WebhookLog
 	if out == nil {
 		out = io.Discard
@@ -177,8 +182,8 @@ func (e *Env) StartWebhook(ctx context.Context, args ...string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting the webhook: %w", err)
 	}
-	e.webhook, e.exited = cmd, make(chan error, 1)
-	go func() { e.exited <- cmd.Wait() }()
+	e.webhook, e.exited = cmd, make(chan struct{})
+	go func() { e.exitErr = cmd.Wait(); close(e.exited) }()
 	return e.waitReady(ctx)
 }
 
@@ -187,8 +192,8 @@ func (e *Env) waitReady(ctx context.Context) error {
 	defer cancel()
 	for {
 		select {
-		case err := <-e.exited:
-			return fmt.Errorf("the webhook exited before it was ready: %v", err)
+		case <-e.exited:
+			return fmt.Errorf("the webhook exited before it was ready: %v", e.exitErr)
 		case <-ctx.Done():
 			return fmt.Errorf("the webhook was not ready within 60s: %w", ctx.Err())
 		case <-time.After(100 * time.Millisecond):
@@ -203,23 +208,32 @@ func (e *Env) waitReady(ctx context.Context) error {
 	}
 }
 
-// StopWebhook sends SIGTERM and waits for the binary to exit.
+// StopWebhook sends SIGTERM and waits for the binary to exit. A webhook that already
+// exited counts as stopped.
 func (e *Env) StopWebhook() error {
 	if e.webhook == nil {
 		return nil
 	}
 	defer func() { e.webhook = nil }()
-	if err := e.webhook.Process.Signal(os.Interrupt); err != nil {
+	select {
+	case <-e.exited:
+		return nil
+	default:
+	}
+	if err := e.webhook.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return err
 	}
 	select {
-	case err := <-e.exited:
-		return err
+	case <-e.exited:
+		return e.exitErr
 	case <-time.After(15 * time.Second):
 		_ = e.webhook.Process.Kill()
 		return errors.New("the webhook did not stop within 15s of SIGTERM")
 	}
 }
+
+// Exited is closed when the webhook process exits, for callers that must notice a crash.
+func (e *Env) Exited() <-chan struct{} { return e.exited }
 
 // RestartWebhook replaces the running binary with one started with other flags.
 func (e *Env) RestartWebhook(ctx context.Context, args ...string) error {
