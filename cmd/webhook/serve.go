@@ -35,7 +35,9 @@ func serve(args []string, stderr io.Writer) int {
 	probeAddr := fs.String("health-probe-bind-address", ":8081", "address of /healthz and /readyz; 0 disables")
 	metricsAddr := fs.String("metrics-bind-address", ":8080", "address of /metrics; 0 disables")
 	enableHTTP2 := fs.Bool("enable-http2", false, "serve HTTP/2 as well as HTTP/1.1 (off: HTTP/2 rapid-reset CVEs)")
-	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight reviews may take to finish on SIGTERM")
+	shutdownDelay := fs.Duration("shutdown-delay", 5*time.Second,
+		"after SIGTERM, how long reviews are still answered (with /readyz failing and connections closed after each answer) before the server stops: clients on kept-alive connections move to other replicas meanwhile")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "after the shutdown delay, how long in-flight reviews may take to finish")
 	var rules ruleFlags
 	rules.bind(fs)
 	lookupTimeout := fs.Duration("vmi-lookup-timeout", server.DefaultLookupTimeout,
@@ -97,8 +99,10 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	// The manager runs the webhook server only once it has been asked for it.
 	webhookServer := mgr.GetWebhookServer()
-	server.Register(webhookServer, cfg)
-	server.RegisterMigrations(webhookServer, cfg, server.MigrationOptions{
+	drain := &server.Drain{Delay: *shutdownDelay}
+	hooks := server.Wrapped(webhookServer, drain.Handler)
+	server.Register(hooks, cfg)
+	server.RegisterMigrations(hooks, cfg, server.MigrationOptions{
 		VMIs:          review.APIVMIGetter{Reader: mgr.GetAPIReader()},
 		LookupTimeout: *lookupTimeout,
 		LookupFailure: failure,
@@ -112,10 +116,15 @@ func serve(args []string, stderr io.Writer) int {
 		log.Error(err, "adding readiness check")
 		return 1
 	}
+	if err := mgr.AddReadyzCheck("drain", drain.Checker()); err != nil {
+		log.Error(err, "adding readiness check")
+		return 1
+	}
 	log.Info("starting", "version", version(), "dialect", cfg.Dialect, "passtBinding", cfg.PasstBinding,
 		"unknownPlugins", cfg.UnknownPlugins, "plugins", cfg.Plugins, "migrationExempt", exempt.values,
 		"migrationLookupFailure", failure, "vmiLookupTimeout", *lookupTimeout)
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	// SIGTERM starts the drain; the manager stops the servers when it ends.
+	if err := mgr.Start(drain.Context(ctrl.SetupSignalHandler())); err != nil {
 		log.Error(err, "manager stopped")
 		return 1
 	}

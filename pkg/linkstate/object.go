@@ -2,6 +2,7 @@ package linkstate
 
 import (
 	"fmt"
+	"reflect"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -140,8 +141,16 @@ func (k Kind) Decode(raw []byte) (*Object, error) {
 }
 
 // unmarshal matches field names case-sensitively, as the API server does: unlike
-// encoding/json, it does not read "State" as "state".
+// encoding/json, it does not read "State" as "state". Only the members the type of into
+// has fields for are decoded (see prune.go); an error always comes from decoding the
+// whole of raw, so its message does not depend on that shortcut.
 func unmarshal(raw []byte, into any) error {
+	if pruned, ok := prune(raw, keepTreeOf(into)); ok {
+		if utiljson.UnmarshalCaseSensitivePreserveInts(pruned, into) == nil {
+			return nil
+		}
+		reflect.ValueOf(into).Elem().SetZero()
+	}
 	return utiljson.UnmarshalCaseSensitivePreserveInts(raw, into)
 }
 

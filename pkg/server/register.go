@@ -62,10 +62,11 @@ func RegisterMigrations(srv Registrar, cfg linkstate.Config, opts MigrationOptio
 }
 
 // register wraps each handler in controller-runtime's admission.Webhook, which decodes and
-// encodes AdmissionReviews, recovers panics and counts requests per path.
+// encodes AdmissionReviews, recovers panics and counts requests per path, behind a limit
+// on the review's size.
 func register(srv Registrar, handlers map[string]admission.Handler) {
 	for path, h := range handlers {
-		srv.Register(path, &admission.Webhook{Handler: h})
+		srv.Register(path, LimitBody(&admission.Webhook{Handler: h}, MaxReviewBytes))
 	}
 }
 

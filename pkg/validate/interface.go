@@ -11,7 +11,7 @@ import (
 // a VMI spec; specPath is where that spec sits (spec for a VMI, spec.template.spec for a VM).
 // Every violation is reported, not only the first.
 func Interfaces(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, cfg linkstate.Config) Findings {
-	return interfacesExcept(specPath, spec, nil, cfg)
+	return interfacesExcept(specPath, spec, linkstate.IndexSpec(spec), nil, cfg)
 }
 
 // InterfacesUpdate is Interfaces for an update: an interface whose state, binding, model
@@ -19,10 +19,14 @@ func Interfaces(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, cfg l
 // object stored before this webhook (or before a settings change) could no longer be
 // updated at all — not even to remove a finalizer — for a value its owner did not touch.
 func InterfacesUpdate(specPath *field.Path, spec, old *v1.VirtualMachineInstanceSpec, cfg linkstate.Config) Findings {
-	return interfacesExcept(specPath, spec, func(i int) bool { return unchangedSince(old, spec, i) }, cfg)
+	idx, oldIdx := linkstate.IndexSpec(spec), linkstate.IndexSpec(old)
+	return interfacesExcept(specPath, spec, idx, func(i int) bool {
+		return unchangedSince(oldIdx, idx, &spec.Domain.Devices.Interfaces[i], cfg.Dialect)
+	}, cfg)
 }
 
-func interfacesExcept(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, skip func(int) bool, cfg linkstate.Config) Findings {
+// interfacesExcept judges the interfaces of spec (indexed by idx) that skip does not skip.
+func interfacesExcept(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, idx *linkstate.SpecIndex, skip func(int) bool, cfg linkstate.Config) Findings {
 	var fs Findings
 	ifacesPath := specPath.Child("domain", "devices", "interfaces")
 	for i := range spec.Domain.Devices.Interfaces {
@@ -30,7 +34,7 @@ func interfacesExcept(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec,
 			continue
 		}
 		iface := &spec.Domain.Devices.Interfaces[i]
-		fs = append(fs, validateInterface(ifacesPath.Index(i), iface, linkstate.FindNetwork(spec, iface.Name), cfg)...)
+		fs = append(fs, validateInterface(ifacesPath.Index(i), iface, idx.Network(iface.Name), cfg)...)
 	}
 	return fs
 }
@@ -55,26 +59,30 @@ func validateInterface(fld *field.Path, iface *v1.Interface, network *v1.Network
 	return nil // empty state: never judged
 }
 
-// unchangedSince reports whether interface i of spec has the same state, binding, model
-// and network as the old spec's interface of the same name.
-func unchangedSince(old, spec *v1.VirtualMachineInstanceSpec, i int) bool {
-	iface := &spec.Domain.Devices.Interfaces[i]
-	oldIface := findInterface(old, iface.Name)
+// unchangedSince reports whether iface, of the spec idx indexes, has the same state,
+// binding, model and network as the old spec's interface of the same name.
+func unchangedSince(old, idx *linkstate.SpecIndex, iface *v1.Interface, d linkstate.Dialect) bool {
+	oldIface := old.Interface(iface.Name)
 	if oldIface == nil {
 		return false
 	}
-	return oldIface.State == iface.State &&
+	return sameState(d, oldIface.State, iface.State) &&
 		oldIface.Model == iface.Model &&
 		linkstate.ClassifyBinding(oldIface) == linkstate.ClassifyBinding(iface) &&
-		linkstate.IsDefaultNetwork(linkstate.FindNetwork(old, iface.Name)) ==
-			linkstate.IsDefaultNetwork(linkstate.FindNetwork(spec, iface.Name))
+		linkstate.IsDefaultNetwork(old.Network(iface.Name)) == linkstate.IsDefaultNetwork(idx.Network(iface.Name))
 }
 
-func findInterface(spec *v1.VirtualMachineInstanceSpec, name string) *v1.Interface {
-	for i := range spec.Domain.Devices.Interfaces {
-		if spec.Domain.Devices.Interfaces[i].Name == name {
-			return &spec.Domain.Devices.Interfaces[i]
-		}
+// sameState reports whether two values ask for the same state. An alias and its canonical
+// spelling do: the mutator rewrites a stored alias on every update, and that rewrite must
+// not make an untouched interface count as changed (and be denied, say, on SR-IOV). An
+// empty state and an explicit up do not, nor do two different illegal values.
+func sameState(d linkstate.Dialect, a, b v1.InterfaceState) bool {
+	ma, _ := d.Interpret(a)
+	mb, _ := d.Interpret(b)
+	switch {
+	case ma == linkstate.MeaningInvalid || ma == linkstate.MeaningUnset,
+		mb == linkstate.MeaningInvalid || mb == linkstate.MeaningUnset:
+		return a == b
 	}
-	return nil
+	return ma == mb
 }

@@ -19,11 +19,12 @@ func Transitions(specPath *field.Path, spec, old *v1.VirtualMachineInstanceSpec,
 	}
 	var fs Findings
 	ifacesPath := specPath.Child("domain", "devices", "interfaces")
+	oldIdx := linkstate.IndexSpec(old)
 	for i := range spec.Domain.Devices.Interfaces {
 		iface := &spec.Domain.Devices.Interfaces[i]
 		statePath := ifacesPath.Index(i).Child("state")
 		meaning, _ := d.Interpret(iface.State)
-		oldIface := findInterface(old, iface.Name)
+		oldIface := oldIdx.Interface(iface.Name)
 		if oldIface == nil {
 			fs = append(fs, validateHotplug(statePath, iface, meaning)...)
 			continue

@@ -399,8 +399,8 @@ func TestDeploymentDefaults(t *testing.T) {
 		container.Lifecycle.PreStop.Sleep.Seconds != 5 {
 		t.Errorf("lifecycle %+v, want a 5 s preStop sleep", container.Lifecycle)
 	}
-	if pod.TerminationGracePeriodSeconds == nil || *pod.TerminationGracePeriodSeconds != 40 {
-		t.Errorf("terminationGracePeriodSeconds %v, want 40 (5 s preStop + 30 s shutdown + 5 s)", pod.TerminationGracePeriodSeconds)
+	if pod.TerminationGracePeriodSeconds == nil || *pod.TerminationGracePeriodSeconds != 45 {
+		t.Errorf("terminationGracePeriodSeconds %v, want 45 (5 s preStop + 5 s drain + 30 s shutdown + 5 s)", pod.TerminationGracePeriodSeconds)
 	}
 
 	var keys []string
@@ -532,6 +532,7 @@ func TestArgsReflectValues(t *testing.T) {
 		"--port=9443",
 		"--health-probe-bind-address=:8081",
 		"--metrics-bind-address=:8080",
+		"--shutdown-delay=5s",
 		"--shutdown-timeout=30s",
 		"--dialect=seed",
 		"--passt-binding=deny",
@@ -577,6 +578,7 @@ func TestArgsReflectValues(t *testing.T) {
 		"extra args last":     {values: "extraArgs: [--zap-encoder=console, --zap-stacktrace-level=panic]", want: with(nil, "--zap-encoder=console", "--zap-stacktrace-level=panic")},
 		"metrics off":         {values: "metrics: {enabled: false}", want: with(map[string]string{"--metrics-bind-address": "0"})},
 		"shutdown timeout":    {values: "shutdownTimeoutSeconds: 10", want: with(map[string]string{"--shutdown-timeout": "10s"})},
+		"shutdown delay":      {values: "shutdownDelaySeconds: 0", want: with(map[string]string{"--shutdown-delay": "0s"})},
 		"vmi lookup":          {values: "migrations: {vmiLookupTimeout: 1500ms, lookupFailure: deny}", want: with(map[string]string{"--vmi-lookup-timeout": "1500ms", "--migration-lookup-failure": "deny"})},
 		"exempt identities": {values: "migrations: {exempt: [system:serviceaccount:openshift-cnv:kubevirt-handler, group:kubevirt-admins]}",
 			want: with(map[string]string{"--migration-exempt": "system:serviceaccount:openshift-cnv:kubevirt-handler,group:kubevirt-admins"})},
@@ -620,8 +622,8 @@ topologySpreadConstraints: [{maxSkew: 2, topologyKey: example.com/rack, whenUnsa
 	if container.Lifecycle != nil {
 		t.Errorf("preStopSleepSeconds=0 still renders lifecycle %+v", container.Lifecycle)
 	}
-	if *pod.TerminationGracePeriodSeconds != 15 {
-		t.Errorf("terminationGracePeriodSeconds %d, want 15 (0 + 10 + 5)", *pod.TerminationGracePeriodSeconds)
+	if *pod.TerminationGracePeriodSeconds != 20 {
+		t.Errorf("terminationGracePeriodSeconds %d, want 20 (0 preStop + 5 drain + 10 shutdown + 5)", *pod.TerminationGracePeriodSeconds)
 	}
 	if slices.ContainsFunc(container.Ports, func(p corev1.ContainerPort) bool { return p.Name == "metrics" }) ||
 		objs.find("Service", "lw-linkstate-webhook-metrics") != nil {

@@ -169,6 +169,8 @@ func (e *Env) StartWebhook(ctx context.Context, args ...string) error {
 		"--metrics-bind-address", "0",
 		"--kubeconfig", e.Kubeconfig,
 		"--shutdown-timeout", "5s",
+		// Restarts in tests need not wait out the drain; test/reliability covers it.
+		"--shutdown-delay", "0s",
 	}, args...)
 	cmd := exec.Command(e.Binary, all...)
 	// Its own process group, like envtest's etcd and kube-apiserver: a terminal's Ctrl-C
