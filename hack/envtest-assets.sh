@@ -42,8 +42,27 @@ GO
 # kube-apiserver and kubectl share one scratch module: k8s.io/kubernetes's go.mod points every
 # staging module (k8s.io/api, k8s.io/apiserver, ...) at ./staging, which does not exist in the
 # module zip, so each one is replaced by its published v0.X.Y twin.
+# The version the binaries report (`/version`, `kubectl version`): Go builds outside
+# Kubernetes' own scripts report v0.0.0-master, which tools that check the server version
+# (helm's kubeVersion) refuse.
+kube_ldflags() {
+  local pkg minor="${KUBE_VERSION#1.}"
+  minor="${minor%%.*}"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    printf -- '-X %s.gitVersion=v%s -X %s.gitMajor=1 -X %s.gitMinor=%s -X %s.gitTreeState=clean ' \
+      "$pkg" "$KUBE_VERSION" "$pkg" "$pkg" "$minor" "$pkg"
+  done
+  printf -- '-s'
+}
+
+# reports_version reports whether the binary at $1 says it is v$KUBE_VERSION (an older cache built
+# without version stamping does not, and is rebuilt).
+reports_version() {
+  [ -x "$1" ] && "$1" --version 2>/dev/null | grep -q "v$KUBE_VERSION\b"
+}
+
 build_kube() {
-  [ -x "$assets/kube-apiserver" ] && { [ -x "$assets/kubectl" ] || [ -n "${system_kubectl:-}" ]; } && return
+  reports_version "$assets/kube-apiserver" && { [ -x "$assets/kubectl" ] || [ -n "${system_kubectl:-}" ]; } && return
   log "building kube-apiserver v$KUBE_VERSION from k8s.io/kubernetes (several minutes on 2 cores)..."
   local dir="$work/kube-$KUBE_VERSION" staging="0.${KUBE_VERSION#1.}"
   rm -rf "$dir" && mkdir -p "$dir/kube-apiserver" "$dir/kubectl"
@@ -88,13 +107,13 @@ func main() {
 }
 GO
   (cd "$dir" && go mod tidy >&2)
-  if [ ! -x "$assets/kube-apiserver" ]; then
-    (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$assets/kube-apiserver.tmp" ./kube-apiserver >&2)
+  if ! reports_version "$assets/kube-apiserver"; then
+    (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags="$(kube_ldflags)" -o "$assets/kube-apiserver.tmp" ./kube-apiserver >&2)
     mv "$assets/kube-apiserver.tmp" "$assets/kube-apiserver"
   fi
   if [ -z "${system_kubectl:-}" ] && [ ! -x "$assets/kubectl" ]; then
     log "building kubectl v$KUBE_VERSION (no kubectl on PATH)..."
-    (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$assets/kubectl.tmp" ./kubectl >&2)
+    (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags="$(kube_ldflags)" -o "$assets/kubectl.tmp" ./kubectl >&2)
     mv "$assets/kubectl.tmp" "$assets/kubectl"
   fi
 }
