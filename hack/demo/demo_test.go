@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +30,7 @@ func TestExamplesBehaveAsExpected(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	webhookLog := &lockedBuffer{}
+	webhookLog := &harness.LogBuffer{}
 	env, err := harness.Start(ctx, harness.Options{WebhookLog: webhookLog})
 	t.Cleanup(func() {
 		if env != nil {
@@ -192,22 +191,4 @@ func patched(t *testing.T, raw []byte, r check.Result) *unstructured.Unstructure
 		t.Fatal(err)
 	}
 	return u
-}
-
-// lockedBuffer collects the webhook's output, written from the process's copying goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,7 +43,7 @@ func (r scenarioResult) ok() bool { return len(r.problems) == 0 }
 // server behind cfg, printing what happens. It stops early, with ctx's error, only when ctx
 // ends; an example that misbehaves is reported in its result, not as an error.
 func runExamples(ctx context.Context, cfg *rest.Config, ns string, p *printer) ([]scenarioResult, error) {
-	warnings := &warningRecorder{}
+	warnings := &harness.WarningRecorder{}
 	cfg = rest.CopyConfig(cfg)
 	cfg.WarningHandlerWithContext = warnings
 	// client-go's default limit (5 requests/s after a burst of 10) would make the later
@@ -83,7 +82,7 @@ func createNamespace(ctx context.Context, client dynamic.Interface, name string)
 type runner struct {
 	client   dynamic.Interface
 	ns       string
-	warnings *warningRecorder
+	warnings *harness.WarningRecorder
 	p        *printer
 }
 
@@ -117,7 +116,7 @@ func (r *runner) play(ctx context.Context, seq string, sc scenario) scenarioResu
 		if len(sc.steps) > 1 {
 			r.p.stepTitle(i+1, st.title)
 		}
-		r.warnings.take() // only this step's warnings count
+		r.warnings.Take() // only this step's warnings count
 		var cmd string
 		if st.do.body == "" {
 			cmd = "kubectl create -f " + displayPath(filepath.Join(examplesDir(), sc.file))
@@ -131,7 +130,7 @@ func (r *runner) play(ctx context.Context, seq string, sc scenario) scenarioResu
 			_, err = resource.Patch(ctx, obj.GetName(), st.do.typ, []byte(st.do.body),
 				metav1.PatchOptions{FieldValidation: "Strict"}, sub...)
 		}
-		got := observed{err: err, warnings: r.warnings.take()}
+		got := observed{err: err, warnings: r.warnings.Take()}
 		// Read back what the API server stored, whatever the answer was: a denial must
 		// leave it untouched.
 		got.stored, got.readErr = resource.Get(ctx, obj.GetName(), metav1.GetOptions{})
@@ -223,28 +222,4 @@ func displayPath(path string) string {
 		return path
 	}
 	return rel
-}
-
-// warningRecorder keeps the warnings the API server returned (HTTP 299 headers), as
-// kubectl prints them, until taken.
-type warningRecorder struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (w *warningRecorder) HandleWarningHeaderWithContext(_ context.Context, code int, _ string, msg string) {
-	if code != 299 || msg == "" {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.msgs = append(w.msgs, msg)
-}
-
-func (w *warningRecorder) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	msgs := w.msgs
-	w.msgs = nil
-	return msgs
 }

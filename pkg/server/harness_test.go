@@ -21,6 +21,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testpki"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
 )
@@ -37,7 +38,7 @@ const waitLimit = 30 * time.Second
 // testServer is the webhook server as cmd/webhook builds it, on a free local port, with
 // certificates from its own CA.
 type testServer struct {
-	ca      *testCA
+	ca      *testpki.CA
 	certDir string
 	addr    string // host:port
 	client  *http.Client
@@ -47,7 +48,7 @@ type testServer struct {
 func startServer(t *testing.T) *testServer {
 	t.Helper()
 	ts := &testServer{ca: newTestCA(t), certDir: t.TempDir()}
-	certPEM, keyPEM := ts.ca.issue(t, 100, "first")
+	certPEM, keyPEM := issue(t, ts.ca, 100, "first")
 	writeServingPair(t, ts.certDir, certPEM, keyPEM)
 
 	port := freePort(t)
@@ -110,7 +111,7 @@ func freePort(t *testing.T) int {
 // newClient is an HTTPS client that trusts only the test CA; tlsCfg may restrict versions
 // or protocols.
 func (ts *testServer) newClient(t *testing.T, tlsCfg *tls.Config) *http.Client {
-	tlsCfg.RootCAs = ts.ca.pool()
+	tlsCfg.RootCAs = ts.ca.Pool()
 	tr := &http.Transport{TLSClientConfig: tlsCfg, ForceAttemptHTTP2: true}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr, Timeout: waitLimit}
@@ -190,7 +191,7 @@ var errNoPeerCert = errors.New("no peer certificate")
 // servedCertificate opens a NEW TLS connection and returns the leaf certificate the
 // server presents.
 func (ts *testServer) servedCertificate() (serial string, commonName string, err error) {
-	conn, err := tls.Dial("tcp", ts.addr, &tls.Config{RootCAs: ts.ca.pool(), ServerName: "127.0.0.1"})
+	conn, err := tls.Dial("tcp", ts.addr, &tls.Config{RootCAs: ts.ca.Pool(), ServerName: "127.0.0.1"})
 	if err != nil {
 		return "", "", err
 	}

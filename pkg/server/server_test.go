@@ -352,7 +352,7 @@ func TestHTTP2IsNotNegotiated(t *testing.T) {
 	}
 
 	// A client that speaks only h2 finds no protocol in common.
-	conn, err := tls.Dial("tcp", ts.addr, &tls.Config{RootCAs: ts.ca.pool(), NextProtos: []string{"h2"}})
+	conn, err := tls.Dial("tcp", ts.addr, &tls.Config{RootCAs: ts.ca.Pool(), NextProtos: []string{"h2"}})
 	if err == nil {
 		proto := conn.ConnectionState().NegotiatedProtocol
 		conn.Close()
@@ -399,7 +399,7 @@ func TestCertificateReload(t *testing.T) {
 		t.Fatalf("served certificate serial=%s CN=%s, want serial=100 CN=first", serial, cn)
 	}
 
-	certPEM, keyPEM := ts.ca.issue(t, 200, "second")
+	certPEM, keyPEM := issue(t, ts.ca, 200, "second")
 	writeServingPair(t, ts.certDir, certPEM, keyPEM)
 	pollUntil(t, "the renewed certificate is served", func() error {
 		serial, cn, err := ts.servedCertificate()
@@ -424,7 +424,7 @@ func TestCertificateReload(t *testing.T) {
 // half-written secret) shows up there.
 func TestCertificateChecker(t *testing.T) {
 	ca := newTestCA(t)
-	certPEM, keyPEM := ca.issue(t, 7, "checked")
+	certPEM, keyPEM := issue(t, ca, 7, "checked")
 	dir := t.TempDir()
 	check := server.CertificateChecker(dir, "tls.crt", "tls.key")
 
@@ -442,7 +442,7 @@ func TestCertificateChecker(t *testing.T) {
 		t.Errorf("garbage key: checker error = %v, want %q", err, want)
 	}
 
-	otherCert, _ := ca.issue(t, 8, "other")
+	otherCert, _ := issue(t, ca, 8, "other")
 	writeServingPair(t, dir, otherCert, keyPEM)
 	err = check(nil)
 	const wantMismatch = "serving certificate: tls: private key does not match public key"

@@ -3,18 +3,16 @@ package chart
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testpki"
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
 )
 
@@ -35,10 +33,8 @@ func TestHelmTestScriptAgainstTheWebhook(t *testing.T) {
 	container := pod.Spec.Containers[0]
 
 	certDir := t.TempDir()
-	for _, name := range []string{"tls.crt", "tls.key"} {
-		if err := os.WriteFile(filepath.Join(certDir, name), secret.Data[name], 0o600); err != nil {
-			t.Fatal(err)
-		}
+	if err := testpki.WriteInPlace(certDir, secret.Data["tls.crt"], secret.Data["tls.key"]); err != nil {
+		t.Fatal(err)
 	}
 	port := startWebhook(t, c, certDir)
 
@@ -90,48 +86,21 @@ func startWebhook(t *testing.T, c *cluster, certDir string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port, healthAddr := freePort(t), fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cmd := exec.Command(bin, "serve", "--cert-dir", certDir, "--port", strconv.Itoa(port),
-		"--health-probe-bind-address", healthAddr, "--metrics-bind-address", "0",
-		"--kubeconfig", c.kubeconfig, "--shutdown-timeout", "5s")
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	log := &harness.LogBuffer{}
+	w, err := harness.StartWebhook(context.Background(), harness.WebhookOptions{
+		Binary: bin, Kubeconfig: c.kubeconfig, CertDir: certDir,
+		Args: []string{"--shutdown-timeout", "5s"}, Log: log, ReadyWithin: 30 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+		_ = w.Stop(15 * time.Second)
 		if t.Failed() {
-			t.Logf("webhook log:\n%s", log.String())
+			t.Logf("webhook log:\n%s", log)
 		}
 	})
-
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+healthAddr+"/readyz", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return port
-			}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the webhook exited before it was ready: %v\n%s", err, log.String())
-		case <-ctx.Done():
-			t.Fatalf("the webhook was not ready within 30s\n%s", log.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return w.Port
 }
 
 func envValue(t *testing.T, c corev1.Container, name string) string {
@@ -143,14 +112,4 @@ func envValue(t *testing.T, c corev1.Container, name string) string {
 	}
 	t.Fatalf("container %s has no env %s", c.Name, name)
 	return ""
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

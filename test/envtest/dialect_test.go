@@ -22,13 +22,13 @@ func TestUpstreamDialect(t *testing.T) {
 	ns := namespace(t)
 
 	t.Run("created down, then up; empty stored as up", func(t *testing.T) {
-		warnings.take()
+		warnings.Take()
 		if err := c.Create(ctx, object(t, ns, vm("up1",
 			[]iface{{name: "default", binding: "masquerade"}, {name: "sec", binding: "bridge", state: "down"}},
 			[]network{{"default", "pod"}, {"sec", "multus"}}))); err != nil {
 			t.Fatalf("create: %v", err)
 		}
-		if w := warnings.take(); len(w) != 0 {
+		if w := warnings.Take(); len(w) != 0 {
 			t.Errorf("canonical spelling warned: %q", w)
 		}
 		stored := get(t, vmGVK, ns, "up1")
@@ -46,13 +46,13 @@ func TestUpstreamDialect(t *testing.T) {
 	})
 
 	t.Run("seed spelling is an alias", func(t *testing.T) {
-		warnings.take()
+		warnings.Take()
 		if err := c.Create(ctx, object(t, ns, vm("up2",
 			[]iface{{name: "sec", binding: "bridge", state: "linkDown"}}, []network{{"sec", "multus"}}))); err != nil {
 			t.Fatalf("create: %v", err)
 		}
 		want := []string{`spec.template.spec.domain.devices.interfaces[0].state: "linkDown" is the seed dialect's spelling; stored as "down", the spelling this cluster uses`}
-		if diff := cmp.Diff(want, warnings.take()); diff != "" {
+		if diff := cmp.Diff(want, warnings.Take()); diff != "" {
 			t.Errorf("warnings (-want +got):\n%s", diff)
 		}
 		if got := states(t, get(t, vmGVK, ns, "up2"))["sec"]; got != "down" {

@@ -212,14 +212,14 @@ func TestForgedStampWithOnlyTheValidatingWebhook(t *testing.T) {
 
 func TestMigrationOfAMissingVMI(t *testing.T) {
 	ns := namespace(t)
-	warnings.take()
+	warnings.Take()
 	m := migration("lost-1", "no-such-vmi", nil)
 	m.SetNamespace(ns)
 	if err := c.Create(context.Background(), m); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	want := []string{`VMI "no-such-vmi" not found in namespace "` + ns + `": link states are not stamped on this migration`}
-	if diff := cmp.Diff(want, warnings.take()); diff != "" {
+	if diff := cmp.Diff(want, warnings.Take()); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 	if a := get(t, vmimGVK, ns, "lost-1").GetAnnotations(); len(a) != 0 {

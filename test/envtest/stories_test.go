@@ -51,7 +51,7 @@ func TestStoryRunningVMDownThenUp(t *testing.T) {
 		if got := states(t, running)["sec"]; got != state {
 			t.Errorf("running VM: stored sec state %q, want %q", got, state)
 		}
-		if w := warnings.take(); len(w) != 0 {
+		if w := warnings.Take(); len(w) != 0 {
 			t.Errorf("running VM, sec -> %s on a secondary network: unexpected warnings %q", state, w)
 		}
 	}
@@ -73,7 +73,7 @@ func TestStoryHotplugDownThenUp(t *testing.T) {
 	if err := c.Update(ctx, plugged); err != nil {
 		t.Fatalf("hot-plug with linkDown: %v", err)
 	}
-	if w := warnings.take(); len(w) != 0 {
+	if w := warnings.Take(); len(w) != 0 {
 		t.Errorf("hot-plugging a bridge interface: unexpected warnings %q", w)
 	}
 	stored := get(t, vmGVK, ns, "story3")

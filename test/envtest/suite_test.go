@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -27,7 +26,7 @@ import (
 var (
 	env      *harness.Env
 	c        client.Client
-	warnings = &warningRecorder{}
+	warnings = &harness.WarningRecorder{}
 	nsSeq    atomic.Int32
 )
 
@@ -37,8 +36,8 @@ func TestMain(m *testing.M) {
 
 func run(m *testing.M) int {
 	var err error
-	log := &strings.Builder{}
-	env, err = harness.Start(context.Background(), harness.Options{WebhookLog: &syncWriter{w: log}})
+	log := &harness.LogBuffer{}
+	env, err = harness.Start(context.Background(), harness.Options{WebhookLog: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "envtest suite:", err, "\n--- webhook log ---\n", log.String())
 		if env != nil {
@@ -87,39 +86,4 @@ func object(t *testing.T, ns, manifest string) *unstructured.Unstructured {
 	}
 	u.SetNamespace(ns)
 	return u
-}
-
-// warningRecorder keeps the warnings of the client's last requests.
-type warningRecorder struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (w *warningRecorder) HandleWarningHeaderWithContext(_ context.Context, code int, _ string, msg string) {
-	if code != 299 {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.msgs = append(w.msgs, msg)
-}
-
-// take returns and forgets the warnings recorded so far.
-func (w *warningRecorder) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	msgs := w.msgs
-	w.msgs = nil
-	return msgs
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  *strings.Builder
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }

@@ -35,12 +35,12 @@ func TestWarningsReachTheClient(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			warnings.take()
+			warnings.Take()
 			obj := object(t, ns, tc.manifest)
 			if err := c.Create(context.Background(), obj); err != nil {
 				t.Fatalf("create: %v", err)
 			}
-			got := warnings.take()
+			got := warnings.Take()
 			if len(got) != len(tc.want) {
 				t.Fatalf("warnings = %q, want %d", got, len(tc.want))
 			}

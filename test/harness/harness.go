@@ -2,7 +2,9 @@
 // etcd started by controller-runtime's envtest, KubeVirt's CRDs with their real schemas,
 // the webhook configurations shipped in config/webhook (their service swapped for a local
 // URL), and the webhook binary itself serving over TLS. The envtest suite and `make demo`
-// both use it.
+// both use it; StartWebhook alone runs the binary where the load and reliability tests
+// (and the chart's hook test) need it, and WarningRecorder and LogBuffer collect what
+// clients and processes report.
 package harness
 
 import (
@@ -11,13 +13,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"syscall"
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -48,10 +48,8 @@ type Env struct {
 	Binary     string
 	dir        string
 	opts       Options
-	webhook    *exec.Cmd
-	exited     chan struct{} // closed when the webhook process has exited
-	exitErr    error         // its exit status, once exited is closed
-	probeAddr  string
+	webhook    *Webhook        // the running one; nil once stopped
+	exited     <-chan struct{} // closed when the last webhook started has exited
 }
 
 // Root is the repository's root directory.
@@ -161,77 +159,39 @@ func (e *Env) adminKubeconfig() (*rest.Config, string, error) {
 // waits until it is ready.
 func (e *Env) StartWebhook(ctx context.Context, args ...string) error {
 	w := e.Env.WebhookInstallOptions
-	e.probeAddr = freeAddr()
-	all := append([]string{"serve",
-		"--cert-dir", w.LocalServingCertDir,
-		"--port", strconv.Itoa(w.LocalServingPort),
-		"--health-probe-bind-address", e.probeAddr,
-		"--metrics-bind-address", "0",
-		"--kubeconfig", e.Kubeconfig,
-		"--shutdown-timeout", "5s",
-		// Restarts in tests need not wait out the drain; test/reliability covers it.
-		"--shutdown-delay", "0s",
-	}, args...)
-	cmd := exec.Command(e.Binary, all...)
-	// Its own process group, like envtest's etcd and kube-apiserver: a terminal's Ctrl-C
-	// reaches the demo, which then stops the webhook once, in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out := e.opts.WebhookLog
-	if out == nil {
-		out = io.Discard
+	webhook, err := StartWebhook(ctx, WebhookOptions{
+		Binary:     e.Binary,
+		Kubeconfig: e.Kubeconfig,
+		CertDir:    w.LocalServingCertDir,
+		Port:       w.LocalServingPort,
+		Args: append([]string{
+			"--shutdown-timeout", "5s",
+			// Restarts in tests need not wait out the drain; test/reliability covers it.
+			"--shutdown-delay", "0s",
+		}, args...),
+		Log: e.opts.WebhookLog,
+	})
+	if err != nil {
+		return err
 	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting the webhook: %w", err)
-	}
-	e.webhook, e.exited = cmd, make(chan struct{})
-	go func() { e.exitErr = cmd.Wait(); close(e.exited) }()
-	return e.waitReady(ctx)
-}
-
-func (e *Env) waitReady(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	for {
-		select {
-		case <-e.exited:
-			return fmt.Errorf("the webhook exited before it was ready: %v", e.exitErr)
-		case <-ctx.Done():
-			return fmt.Errorf("the webhook was not ready within 60s: %w", ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-		resp, err := http.Get("http://" + e.probeAddr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-	}
+	e.webhook, e.exited = webhook, webhook.Exited()
+	return nil
 }
 
 // StopWebhook sends SIGTERM and waits for the binary to exit. A webhook that already
 // exited counts as stopped.
 func (e *Env) StopWebhook() error {
-	if e.webhook == nil {
+	w := e.webhook
+	if w == nil {
 		return nil
 	}
-	defer func() { e.webhook = nil }()
+	e.webhook = nil
 	select {
-	case <-e.exited:
+	case <-w.Exited():
 		return nil
 	default:
 	}
-	if err := e.webhook.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return err
-	}
-	select {
-	case <-e.exited:
-		return e.exitErr
-	case <-time.After(15 * time.Second):
-		_ = e.webhook.Process.Kill()
-		return errors.New("the webhook did not stop within 15s of SIGTERM")
-	}
+	return w.Stop(15 * time.Second)
 }
 
 // Exited is closed when the webhook process exits, for callers that must notice a crash.
@@ -262,17 +222,11 @@ func (e *Env) Stop() error {
 	return errors.Join(errs...)
 }
 
+// freePort is a free loopback port, or zero (envtest then picks one) if none was found.
 func freePort() int {
-	_, port, _ := net.SplitHostPort(freeAddr())
-	n, _ := strconv.Atoi(port)
-	return n
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
-		return "127.0.0.1:0"
+		return 0
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr.Port
 }

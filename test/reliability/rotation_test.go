@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testpki"
 	"github.com/linkstate-webhook/linkstate-webhook/test/load"
 )
 
@@ -19,8 +20,8 @@ import (
 // and the kubelet swapping a Secret volume's ..data symlink.
 func TestCertificateRotationUnderLoad(t *testing.T) {
 	writers := map[string]func(dir string, certPEM, keyPEM []byte) error{
-		"files rewritten in place":         load.WriteInPlace,
-		"secret volume swapped atomically": load.WriteAtomic,
+		"files rewritten in place":         testpki.WriteInPlace,
+		"secret volume swapped atomically": testpki.WriteAtomic,
 	}
 	for name, write := range writers {
 		t.Run(name, func(t *testing.T) {
@@ -53,7 +54,7 @@ func TestCertificateRotationUnderLoad(t *testing.T) {
 
 			waitProgress(t, runner, 200)
 			for _, serial := range []int64{200, 300} {
-				certPEM, keyPEM, err := s.ca.Issue(serial)
+				certPEM, keyPEM, err := s.issue(serial)
 				if err != nil {
 					t.Fatal(err)
 				}

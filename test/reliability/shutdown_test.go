@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testpki"
 	"github.com/linkstate-webhook/linkstate-webhook/test/load"
 )
 
@@ -31,7 +32,7 @@ const endpointLag = 300 * time.Millisecond
 // reads a review that was sent before the signal, sees it is shutting down and hangs up,
 // so the client gets EOF (see Drain in pkg/server).
 func TestGracefulShutdownUnderLoad(t *testing.T) {
-	s := startWebhook(t, load.WriteInPlace, "--shutdown-delay", "3s", "--shutdown-timeout", "20s")
+	s := startWebhook(t, testpki.WriteInPlace, "--shutdown-delay", "3s", "--shutdown-timeout", "20s")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	runner, err := load.Start(ctx, load.Config{

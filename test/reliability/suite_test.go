@@ -11,10 +11,10 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testpki"
 	"github.com/linkstate-webhook/linkstate-webhook/internal/workload"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
@@ -46,21 +46,21 @@ const waitLimit = 60 * time.Second
 
 // served is a webhook binary with its own CA and certificate directory.
 type served struct {
-	*load.Webhook
-	ca      *load.CA
+	*harness.Webhook
+	ca      *testpki.CA
 	certDir string
-	log     *syncBuffer
+	log     *harness.LogBuffer
 }
 
 // startWebhook runs the binary with a certificate (serial 100) written by write.
 func startWebhook(t *testing.T, write func(dir string, cert, key []byte) error, args ...string) *served {
 	t.Helper()
-	ca, err := load.NewCA()
+	ca, err := testpki.NewCA("linkstate-webhook load CA")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &served{ca: ca, certDir: t.TempDir(), log: &syncBuffer{}}
-	certPEM, keyPEM, err := ca.Issue(100)
+	s := &served{ca: ca, certDir: t.TempDir(), log: &harness.LogBuffer{}}
+	certPEM, keyPEM, err := s.issue(100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func startWebhook(t *testing.T, write func(dir string, cert, key []byte) error, 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	s.Webhook, err = load.StartWebhook(ctx, load.WebhookOptions{
+	s.Webhook, err = harness.StartWebhook(ctx, harness.WebhookOptions{
 		Binary: env.Binary, Kubeconfig: env.Kubeconfig, CertDir: s.certDir, Args: args, Log: s.log,
 	})
 	if err != nil {
@@ -84,6 +84,11 @@ func startWebhook(t *testing.T, write func(dir string, cert, key []byte) error, 
 		}
 	})
 	return s
+}
+
+// issue signs a loopback serving certificate with a fresh key, as a renewal does.
+func (s *served) issue(serial int64) (certPEM, keyPEM []byte, err error) {
+	return s.ca.IssueLoopback(fmt.Sprintf("linkstate-webhook serving %d", serial), serial)
 }
 
 // reviews are what the load posts: each VM create's mutating and validating review.
@@ -148,21 +153,4 @@ func boolRank(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -22,8 +22,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testpki"
 	"github.com/linkstate-webhook/linkstate-webhook/internal/workload"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
+	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
 	"github.com/linkstate-webhook/linkstate-webhook/test/load"
 )
 
@@ -80,7 +82,7 @@ func run(ctx context.Context, o options) error {
 	}
 	defer env.Stop()
 
-	ca, err := load.NewCA()
+	ca, err := testpki.NewCA("linkstate-webhook load CA")
 	if err != nil {
 		return err
 	}
@@ -89,11 +91,11 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer os.RemoveAll(certDir)
-	certPEM, keyPEM, err := ca.Issue(100)
+	certPEM, keyPEM, err := ca.IssueLoopback("linkstate-webhook serving 100", 100)
 	if err != nil {
 		return err
 	}
-	if err := load.WriteInPlace(certDir, certPEM, keyPEM); err != nil {
+	if err := testpki.WriteInPlace(certDir, certPEM, keyPEM); err != nil {
 		return err
 	}
 
@@ -126,7 +128,7 @@ func run(ctx context.Context, o options) error {
 }
 
 // measure starts a fresh server, loads it for warmup+duration, and stops it.
-func measure(ctx context.Context, o options, binary, kubeconfig, certDir string, ca *load.CA, requests []load.Request, log io.Writer) (measurement, error) {
+func measure(ctx context.Context, o options, binary, kubeconfig, certDir string, ca *testpki.CA, requests []load.Request, log io.Writer) (measurement, error) {
 	var env []string
 	if o.serverEnv != "" {
 		env = strings.Split(o.serverEnv, ",")
@@ -134,7 +136,7 @@ func measure(ctx context.Context, o options, binary, kubeconfig, certDir string,
 	if o.serverProcs > 0 {
 		env = append(env, fmt.Sprintf("GOMAXPROCS=%d", o.serverProcs))
 	}
-	w, err := load.StartWebhook(ctx, load.WebhookOptions{
+	w, err := harness.StartWebhook(ctx, harness.WebhookOptions{
 		Binary: binary, Kubeconfig: kubeconfig, CertDir: certDir, Env: env, CPUs: o.serverCPUs, Log: log,
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package load
+package harness
 
 import (
 	"bufio"
@@ -16,13 +16,15 @@ import (
 	"time"
 )
 
-// WebhookOptions say how to run the webhook binary for a measurement.
+// WebhookOptions say how to run the webhook binary.
 type WebhookOptions struct {
-	// Binary is the built `webhook`; Kubeconfig points it at an API server (its manager
-	// needs one, e.g. envtest's).
+	// Binary is the built `webhook` (see Build); Kubeconfig points it at an API server
+	// (its manager needs one, e.g. envtest's).
 	Binary, Kubeconfig string
 	// CertDir holds tls.crt and tls.key.
 	CertDir string
+	// Port is the TLS port to serve on; zero picks a free one.
+	Port int
 	// Args are extra flags for `webhook serve`.
 	Args []string
 	// Env is added to the binary's environment (for example GOMAXPROCS=1).
@@ -32,32 +34,41 @@ type WebhookOptions struct {
 	CPUs string
 	// Log receives the binary's output; nil discards it.
 	Log io.Writer
+	// ReadyWithin bounds the wait for /readyz; zero means 60s.
+	ReadyWithin time.Duration
 }
 
 // Webhook is a running webhook binary.
 type Webhook struct {
-	// Addr is the TLS address of the webhooks; ProbeAddr that of /healthz and /readyz.
+	// Addr is the loopback TLS address of the webhooks (Port its port); ProbeAddr that of
+	// /healthz and /readyz.
 	Addr, ProbeAddr string
+	Port            int
 	cmd             *exec.Cmd
 	exited          chan struct{}
 	exitErr         error
 }
 
-// StartWebhook starts the binary on free loopback ports and waits until /readyz answers.
+// StartWebhook starts the binary (`webhook serve`, metrics off, the health probes on a
+// free loopback port) and waits until /readyz answers. If it does not, the process is
+// killed and the error says why.
 func StartWebhook(ctx context.Context, opts WebhookOptions) (*Webhook, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
+	port := opts.Port
+	if port == 0 {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		port = addr.Port
 	}
 	probeAddr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	_, port, _ := net.SplitHostPort(addr)
 	args := append([]string{"serve",
 		"--cert-dir", opts.CertDir,
-		"--port", port,
-		"--health-probe-bind-address", probeAddr,
+		"--port", strconv.Itoa(port),
+		"--health-probe-bind-address", probeAddr.String(),
 		"--metrics-bind-address", "0",
 		"--kubeconfig", opts.Kubeconfig,
 	}, opts.Args...)
@@ -73,15 +84,26 @@ func StartWebhook(ctx context.Context, opts WebhookOptions) (*Webhook, error) {
 		out = io.Discard
 	}
 	cmd.Stdout, cmd.Stderr = out, out
-	// Its own process group: a Ctrl-C meant for the load generator does not reach it, so
-	// the generator stops it in order.
+	// Its own process group, like envtest's etcd and kube-apiserver: a terminal's Ctrl-C
+	// reaches only the test, demo or load generator, which then stops the webhook once, in
+	// order.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the webhook: %w", err)
 	}
-	w := &Webhook{Addr: addr, ProbeAddr: probeAddr, cmd: cmd, exited: make(chan struct{})}
+	w := &Webhook{
+		Addr:      net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		ProbeAddr: probeAddr.String(),
+		Port:      port,
+		cmd:       cmd,
+		exited:    make(chan struct{}),
+	}
 	go func() { w.exitErr = cmd.Wait(); close(w.exited) }()
-	if err := w.waitReady(ctx, 60*time.Second); err != nil {
+	limit := opts.ReadyWithin
+	if limit == 0 {
+		limit = 60 * time.Second
+	}
+	if err := w.waitReady(ctx, limit); err != nil {
 		_ = w.Kill()
 		return nil, err
 	}
@@ -133,7 +155,8 @@ func (w *Webhook) Exited() <-chan struct{} { return w.exited }
 // ExitErr is the process's exit status, once Exited is closed.
 func (w *Webhook) ExitErr() error { return w.exitErr }
 
-// Stop sends SIGTERM and waits up to limit for the process to exit.
+// Stop sends SIGTERM and waits up to limit for the process to exit (killing it then). It
+// returns the exit status; a process that had already exited returns its status at once.
 func (w *Webhook) Stop(limit time.Duration) error {
 	select {
 	case <-w.exited:
@@ -188,11 +211,12 @@ func (w *Webhook) Memory() (rss, peak int64, err error) {
 	return rss, peak, s.Err()
 }
 
-func freeAddr() (string, error) {
+// freeAddr is a loopback address with a port nothing listens on (as of now).
+func freeAddr() (*net.TCPAddr, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer l.Close()
-	return l.Addr().String(), nil
+	return l.Addr().(*net.TCPAddr), nil
 }

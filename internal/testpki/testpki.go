@@ -1,4 +1,8 @@
-package load
+// Package testpki is throw-away PKI for tests and test tooling: a CA, the serving
+// certificates it signs, and the two ways a certificate directory gets replaced in a
+// cluster. Every certificate is ECDSA P-256, valid from an hour ago for a day. Nothing
+// here is for production use.
+package testpki
 
 import (
 	"crypto/ecdsa"
@@ -7,7 +11,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -15,23 +18,23 @@ import (
 	"time"
 )
 
-// CA is a throw-away certificate authority for serving certificates on loopback, as
-// cert-manager's issuer would be in a cluster: renewals are new keys signed by the same CA,
-// so clients that trust the CA never notice a rotation.
+// CA is a throw-away certificate authority, as cert-manager's issuer would be in a
+// cluster: renewals are new keys signed by the same CA, so clients that trust the CA never
+// notice a rotation.
 type CA struct {
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
 }
 
-// NewCA makes a CA valid for a day.
-func NewCA() (*CA, error) {
+// NewCA makes a self-signed CA (serial 1) named commonName.
+func NewCA(commonName string) (*CA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "linkstate-webhook load CA"},
+		Subject:               pkix.Name{CommonName: commonName},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
@@ -56,21 +59,27 @@ func (ca *CA) Pool() *x509.CertPool {
 	return p
 }
 
-// Issue returns a PEM serving certificate (with a fresh key) for 127.0.0.1 and localhost.
-func (ca *CA) Issue(serial int64) (certPEM, keyPEM []byte, err error) {
+// CertPEM is the CA's certificate, PEM-encoded: a ca.crt, or a webhook's caBundle.
+func (ca *CA) CertPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
+}
+
+// Issue signs a serving certificate (server auth) with a fresh key for dnsNames and ips,
+// and returns both PEM-encoded (the key as an EC PRIVATE KEY).
+func (ca *CA) Issue(commonName string, serial int64, dnsNames []string, ips []net.IP) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: fmt.Sprintf("linkstate-webhook serving %d", serial)},
+		Subject:      pkix.Name{CommonName: commonName},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
+		IPAddresses:  ips,
+		DNSNames:     dnsNames,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
@@ -84,8 +93,13 @@ func (ca *CA) Issue(serial int64) (certPEM, keyPEM []byte, err error) {
 		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
 }
 
+// IssueLoopback is Issue for a server on this machine: 127.0.0.1 and localhost.
+func (ca *CA) IssueLoopback(commonName string, serial int64) (certPEM, keyPEM []byte, err error) {
+	return ca.Issue(commonName, serial, []string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)})
+}
+
 // WriteInPlace overwrites tls.crt, then tls.key, in dir: for a moment the two do not match,
-// as when a tool rewrites the files one by one.
+// as when a tool rewrites the files one by one (or a test lays a directory out once).
 func WriteInPlace(dir string, certPEM, keyPEM []byte) error {
 	if err := os.WriteFile(filepath.Join(dir, "tls.crt"), certPEM, 0o600); err != nil {
 		return err
