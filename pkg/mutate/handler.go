@@ -24,7 +24,8 @@ var _ admission.Handler = (*Handler)(nil)
 // VM controller copies the VM's states into the VMI, and rewriting them on every VMI update
 // would fight it). An object being deleted is left alone.
 func (h *Handler) Handle(_ context.Context, req admission.Request) admission.Response {
-	obj, _, resp, done := review.Objects(h.Kind, req)
+	// Defaulting reads only the new object: the old one is not decoded.
+	obj, resp, done := review.Object(h.Kind, req)
 	switch {
 	case done:
 	case obj.Deleting:

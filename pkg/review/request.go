@@ -13,26 +13,35 @@ import (
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
-// Objects reads the object of a request for kind k and, on UPDATE, the old object.
-// When the request is not one to judge, or cannot be read, it returns the response to
-// give instead (done is true): an allowed response for operations and subresources this
-// service has no opinion on, an error naming the problem for anything malformed.
-func Objects(k linkstate.Kind, req admission.Request) (obj, old *linkstate.Object, resp admission.Response, done bool) {
+// Object reads the object of a request for kind k. When the request is not one to judge,
+// or cannot be read, it returns the response to give instead (done is true): an allowed
+// response for operations and subresources this service has no opinion on, an error
+// naming the problem for anything malformed.
+func Object(k linkstate.Kind, req admission.Request) (obj *linkstate.Object, resp admission.Response, done bool) {
 	switch {
 	case req.Kind.Group != k.GroupKind.Group || req.Kind.Kind != k.GroupKind.Kind:
-		return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf(
+		return nil, admission.Errored(http.StatusBadRequest, fmt.Errorf(
 			"this endpoint serves %s, not %q: check the webhook configuration's rules and path",
 			k.GroupKind, req.Kind.String())), true
 	case req.SubResource != "":
-		return nil, nil, admission.Allowed("subresource " + req.SubResource + " is not judged"), true
+		return nil, admission.Allowed("subresource " + req.SubResource + " is not judged"), true
 	case req.Operation != admissionv1.Create && req.Operation != admissionv1.Update:
-		return nil, nil, admission.Allowed(string(req.Operation) + " is not judged"), true
+		return nil, admission.Allowed(string(req.Operation) + " is not judged"), true
 	}
 	obj, err := k.Decode(req.Object.Raw)
 	if err != nil {
-		return nil, nil, admission.Errored(http.StatusBadRequest, err), true
+		return nil, admission.Errored(http.StatusBadRequest, err), true
+	}
+	return obj, admission.Response{}, false
+}
+
+// Objects is Object, plus the old object on UPDATE.
+func Objects(k linkstate.Kind, req admission.Request) (obj, old *linkstate.Object, resp admission.Response, done bool) {
+	if obj, resp, done = Object(k, req); done {
+		return nil, nil, resp, true
 	}
 	if req.Operation == admissionv1.Update {
+		var err error
 		if old, err = k.Decode(req.OldObject.Raw); err != nil {
 			return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("old object: %w", err)), true
 		}

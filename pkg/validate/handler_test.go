@@ -121,6 +121,8 @@ func TestHandlerBadRequests(t *testing.T) {
 		"malformed object": {request(linkstate.VirtualMachineInstance, admissionv1.Create, `{"spec":{"domain":`, ""), "cannot read VirtualMachineInstance"},
 		"empty object":     {request(linkstate.VirtualMachineInstance, admissionv1.Create, "", ""), "no VirtualMachineInstance in the request"},
 		"wrong kind":       {wrongKind, `this endpoint serves VirtualMachineInstance.kubevirt.io, not "kubevirt.io/v1, Kind=VirtualMachine"`},
+		"bad old object":   {request(linkstate.VirtualMachineInstance, admissionv1.Update, vmiPodDown, `[`), "old object: cannot read VirtualMachineInstance"},
+		"missing old one":  {request(linkstate.VirtualMachineInstance, admissionv1.Update, vmiPodDown, ""), "old object: no VirtualMachineInstance"},
 		"huge number":      {request(linkstate.VirtualMachineInstance, admissionv1.Create, `{"spec":{"domain":{"devices":{"interfaces":[{"name":"a","acpiIndex":1e999}]}}}}`, ""), "cannot read VirtualMachineInstance"},
 	}
 	for name, tc := range tests {

@@ -52,6 +52,8 @@ func run(m *testing.M) int {
 	}()
 	cfg := rest.CopyConfig(env.Config)
 	cfg.WarningHandlerWithContext = warnings
+	// client-go's default limiter (5 requests/s) would make the suite wait on itself.
+	cfg.QPS, cfg.Burst = 500, 1000
 	if c, err = client.New(cfg, client.Options{}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
