@@ -90,17 +90,29 @@ func get(t *testing.T, gvk schema.GroupVersionKind, ns, name string) *unstructur
 	return u
 }
 
-// states lists the stored interface states of a VM (template) or VMI, by interface name.
-func states(t *testing.T, u *unstructured.Unstructured) map[string]string {
-	t.Helper()
+// interfacesPath is where the interface list sits: under spec.template for a VM.
+func interfacesPath(u *unstructured.Unstructured) []string {
 	path := []string{"spec", "domain", "devices", "interfaces"}
 	if u.GetKind() == "VirtualMachine" {
 		path = append([]string{"spec", "template"}, path...)
 	}
-	list, _, err := unstructured.NestedSlice(u.Object, path...)
+	return path
+}
+
+// interfaceList is the object's interface list, as unstructured maps.
+func interfaceList(t *testing.T, u *unstructured.Unstructured) []any {
+	t.Helper()
+	list, _, err := unstructured.NestedSlice(u.Object, interfacesPath(u)...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return list
+}
+
+// states lists the stored interface states of a VM (template) or VMI, by interface name.
+func states(t *testing.T, u *unstructured.Unstructured) map[string]string {
+	t.Helper()
+	list := interfaceList(t, u)
 	out := map[string]string{}
 	for _, i := range list {
 		m := i.(map[string]any)
@@ -113,21 +125,14 @@ func states(t *testing.T, u *unstructured.Unstructured) map[string]string {
 // setStates changes interface states of a VM's template (or a VMI's spec) in place.
 func setStates(t *testing.T, u *unstructured.Unstructured, states map[string]string) {
 	t.Helper()
-	path := []string{"spec", "domain", "devices", "interfaces"}
-	if u.GetKind() == "VirtualMachine" {
-		path = append([]string{"spec", "template"}, path...)
-	}
-	list, _, err := unstructured.NestedSlice(u.Object, path...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	list := interfaceList(t, u)
 	for _, i := range list {
 		m := i.(map[string]any)
 		if s, ok := states[m["name"].(string)]; ok {
 			m["state"] = s
 		}
 	}
-	if err := unstructured.SetNestedSlice(u.Object, list, path...); err != nil {
+	if err := unstructured.SetNestedSlice(u.Object, list, interfacesPath(u)...); err != nil {
 		t.Fatal(err)
 	}
 }
