@@ -73,8 +73,8 @@ func (d Dialect) Down() v1.InterfaceState {
 	return SeedDown
 }
 
-// other is the dialect whose spellings are aliases in d.
-func (d Dialect) other() Dialect {
+// Other is the dialect whose spellings are aliases in d.
+func (d Dialect) Other() Dialect {
 	if d == Upstream {
 		return Seed
 	}
@@ -93,9 +93,9 @@ func (d Dialect) Interpret(s v1.InterfaceState) (m Meaning, alias bool) {
 		return MeaningUp, false
 	case d.Down():
 		return MeaningDown, false
-	case d.other().Up():
+	case d.Other().Up():
 		return MeaningUp, true
-	case d.other().Down():
+	case d.Other().Down():
 		return MeaningDown, true
 	}
 	return MeaningInvalid, false
@@ -130,6 +130,6 @@ func (d Dialect) Resolve(s v1.InterfaceState) v1.InterfaceState {
 // LegalValues lists the values that may be written, canonical spellings first, for error
 // messages. The empty value is legal too, but "leave it out" needs no advertising.
 func (d Dialect) LegalValues() []string {
-	o := d.other()
+	o := d.Other()
 	return []string{string(d.Up()), string(d.Down()), string(Absent), string(o.Up()), string(o.Down())}
 }

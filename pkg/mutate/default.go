@@ -30,18 +30,11 @@ func DefaultStates(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, cf
 		case alias:
 			canonical := cfg.Dialect.Canonical(meaning)
 			warnings = append(warnings, fmt.Sprintf("%s: "+msgAliasRewritten,
-				statePaths.Index(i).Child("state"), out[i].State, otherDialect(cfg.Dialect), canonical))
+				statePaths.Index(i).Child("state"), out[i].State, cfg.Dialect.Other(), canonical))
 			out[i].State = canonical
 		case meaning == linkstate.MeaningUnset && cfg.AppliesLinkState(linkstate.ClassifyBinding(&out[i])):
 			out[i].State = cfg.Dialect.Up()
 		}
 	}
 	return out, warnings
-}
-
-func otherDialect(d linkstate.Dialect) linkstate.Dialect {
-	if d == linkstate.Upstream {
-		return linkstate.Seed
-	}
-	return linkstate.Upstream
 }

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
+	"github.com/go-openapi/jsonpointer"
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -87,13 +87,8 @@ func AnnotationPatch(current, want map[string]string) []jsonpatch.Operation {
 	var ops []jsonpatch.Operation
 	for _, k := range keys {
 		if v, ok := current[k]; !ok || v != want[k] {
-			ops = append(ops, jsonpatch.Operation{Operation: "add", Path: "/metadata/annotations/" + escapePointer(k), Value: want[k]})
+			ops = append(ops, jsonpatch.Operation{Operation: "add", Path: "/metadata/annotations/" + jsonpointer.Escape(k), Value: want[k]})
 		}
 	}
 	return ops
-}
-
-// escapePointer escapes a JSON pointer token (RFC 6901): "~" then "/".
-func escapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }

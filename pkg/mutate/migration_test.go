@@ -49,8 +49,9 @@ func TestAnnotationPatch(t *testing.T) {
 			}
 		})
 	}
-	if got := escapePointer("a~b/c"); got != "a~0b~1c" {
-		t.Errorf("escapePointer = %q", got)
+	odd := AnnotationPatch(map[string]string{}, map[string]string{"a~b/c": "v"})
+	if len(odd) != 1 || odd[0].Path != "/metadata/annotations/a~0b~1c" {
+		t.Errorf("key with ~ and / = %+v, want the RFC 6901 escape a~0b~1c", odd)
 	}
 }
 
@@ -102,6 +103,8 @@ func TestMigrationHandler(t *testing.T) {
 		warning, text string
 	}{
 		"create is stamped": {vmis: set, req: migrationRequest(admissionv1.Create, migration), allowed: true, patch: stamped},
+		// The VMI is found in the request's namespace when the object does not name one.
+		"object without a namespace": {vmis: set, req: migrationRequest(admissionv1.Create, `{"metadata":{"name":"m"},"spec":{"vmiName":"vm1"}}`), allowed: true, patch: stamped},
 		"a forged value is overwritten": {vmis: set, req: migrationRequest(admissionv1.Create, forged), allowed: true,
 			patch: `[{"op":"add","path":"/metadata/annotations/linkstate.kubevirt.io~1interfaces","value":"{\"default\":\"linkUp\",\"sec\":\"linkDown\"}"},` +
 				`{"op":"add","path":"/metadata/annotations/linkstate.kubevirt.io~1observed","value":"{\"sec\":\"down\"}"}]`},

@@ -16,19 +16,16 @@ import (
 // Migrations reads the VMIM of a request and, on UPDATE, the old one; like Objects, it
 // answers requests it cannot or need not judge (done is true).
 func Migrations(req admission.Request) (m, old *linkstate.Migration, resp admission.Response, done bool) {
-	k := linkstate.VirtualMachineInstanceMigrationKind
-	switch {
-	case req.Kind.Group != k.Group || req.Kind.Kind != k.Kind:
-		return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf(
-			"this endpoint serves %s, not %q: check the webhook configuration's rules and path", k, req.Kind.String())), true
-	case req.SubResource != "":
-		return nil, nil, admission.Allowed("subresource " + req.SubResource + " is not judged"), true
-	case req.Operation != admissionv1.Create && req.Operation != admissionv1.Update:
-		return nil, nil, admission.Allowed(string(req.Operation) + " is not judged"), true
+	if resp, done = screen(linkstate.VirtualMachineInstanceMigrationKind, req); done {
+		return nil, nil, resp, true
 	}
 	m, err := linkstate.DecodeMigration(req.Object.Raw)
 	if err != nil {
 		return nil, nil, admission.Errored(http.StatusBadRequest, err), true
+	}
+	if m.Namespace == "" {
+		// The VMI is looked up in the migration's namespace, which the request always names.
+		m.Namespace = req.Namespace
 	}
 	if req.Operation == admissionv1.Update {
 		if old, err = linkstate.DecodeMigration(req.OldObject.Raw); err != nil {

@@ -18,21 +18,30 @@ import (
 // response for operations and subresources this service has no opinion on, an error
 // naming the problem for anything malformed.
 func Object(k linkstate.Kind, req admission.Request) (obj *linkstate.Object, resp admission.Response, done bool) {
-	switch {
-	case req.Kind.Group != k.GroupKind.Group || req.Kind.Kind != k.GroupKind.Kind:
-		return nil, admission.Errored(http.StatusBadRequest, fmt.Errorf(
-			"this endpoint serves %s, not %q: check the webhook configuration's rules and path",
-			k.GroupKind, req.Kind.String())), true
-	case req.SubResource != "":
-		return nil, admission.Allowed("subresource " + req.SubResource + " is not judged"), true
-	case req.Operation != admissionv1.Create && req.Operation != admissionv1.Update:
-		return nil, admission.Allowed(string(req.Operation) + " is not judged"), true
+	if resp, done = screen(k.GroupKind, req); done {
+		return nil, resp, true
 	}
 	obj, err := k.Decode(req.Object.Raw)
 	if err != nil {
 		return nil, admission.Errored(http.StatusBadRequest, err), true
 	}
 	return obj, admission.Response{}, false
+}
+
+// screen answers the requests that are not for this endpoint's kind (an error: the webhook
+// configuration is wrong) or that this service has no opinion on: subresources, and
+// operations other than CREATE and UPDATE.
+func screen(gk schema.GroupKind, req admission.Request) (admission.Response, bool) {
+	switch {
+	case req.Kind.Group != gk.Group || req.Kind.Kind != gk.Kind:
+		return admission.Errored(http.StatusBadRequest, fmt.Errorf(
+			"this endpoint serves %s, not %q: check the webhook configuration's rules and path", gk, req.Kind.String())), true
+	case req.SubResource != "":
+		return admission.Allowed("subresource " + req.SubResource + " is not judged"), true
+	case req.Operation != admissionv1.Create && req.Operation != admissionv1.Update:
+		return admission.Allowed(string(req.Operation) + " is not judged"), true
+	}
+	return admission.Response{}, false
 }
 
 // Objects is Object, plus the old object on UPDATE.
