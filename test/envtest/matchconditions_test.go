@@ -4,8 +4,11 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
 // KubeVirt's VMI has no status subresource, so virt-handler's status writes are plain
@@ -44,5 +47,108 @@ func TestVMIStatusUpdatesSkipTheWebhook(t *testing.T) {
 	err := c.Update(ctx, stored)
 	if err == nil || !strings.Contains(err.Error(), "failed calling webhook") {
 		t.Fatalf("interface change with the webhook down: err = %v, want the API server to have tried the webhook", err)
+	}
+}
+
+// The VM validating webhook's matchCondition: with the VM mutating webhook out of the way
+// and the binary stopped, an update that leaves interfaces and networks alone goes
+// through (so the CEL expression evaluated, to false, on a real VM), while changing an
+// interface or a network still calls the webhook.
+func TestVMUpdatesSkipTheWebhookWhenInterfacesAreUntouched(t *testing.T) {
+	ns := namespace(t)
+	ctx := context.Background()
+	if err := c.Create(ctx, object(t, ns, vm("quiet",
+		[]iface{{name: "default", binding: "masquerade"}, {name: "sec", binding: "bridge"}},
+		[]network{{"default", "pod"}, {"sec", "multus"}}))); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	webhookDown(t, "mvirtualmachine.linkstate.kubevirt.io")
+
+	relabel := func() error {
+		u := get(t, vmGVK, ns, "quiet")
+		u.SetLabels(map[string]string{"team": "net"})
+		if err := unstructured.SetNestedField(u.Object, "Halted", "spec", "runStrategy"); err != nil {
+			t.Fatal(err)
+		}
+		return c.Update(ctx, u)
+	}
+	eventually(t, "relabelling a VM with the webhook down", relabel)
+
+	u := get(t, vmGVK, ns, "quiet")
+	setStates(t, u, map[string]string{"sec": "linkDown"})
+	expectWebhookCalled(t, "changing an interface", c.Update(ctx, u))
+
+	u = get(t, vmGVK, ns, "quiet")
+	nets, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "networks")
+	nets[1].(map[string]any)["multus"] = map[string]any{"networkName": "other-nad"}
+	if err := unstructured.SetNestedSlice(u.Object, nets, "spec", "template", "spec", "networks"); err != nil {
+		t.Fatal(err)
+	}
+	expectWebhookCalled(t, "changing a network", c.Update(ctx, u))
+}
+
+// The VMIM validating webhook's matchCondition: a migration that claims no stamp, and an
+// update that leaves the annotations alone, need no call; claiming or changing a stamp does.
+func TestMigrationsSkipTheWebhookUnlessAStampIsClaimedOrChanged(t *testing.T) {
+	ns := namespace(t)
+	ctx := context.Background()
+	webhookDown(t, "mvirtualmachineinstancemigration.linkstate.kubevirt.io")
+
+	plain := migration("plain", "some-vmi", nil)
+	plain.SetNamespace(ns)
+	eventually(t, "creating an unstamped migration with the webhook down", func() error {
+		return c.Create(ctx, plain.DeepCopy())
+	})
+	u := get(t, vmimGVK, ns, "plain")
+	u.SetLabels(map[string]string{"team": "net"})
+	if err := c.Update(ctx, u); err != nil {
+		t.Errorf("relabelling a migration with the webhook down: %v", err)
+	}
+	u = get(t, vmimGVK, ns, "plain")
+	u.SetAnnotations(map[string]string{linkstate.AnnotationInterfaces: "{}"})
+	expectWebhookCalled(t, "adding a stamp on update", c.Update(ctx, u))
+
+	claimed := migration("claimed", "some-vmi", map[string]string{linkstate.AnnotationObserved: "{}"})
+	claimed.SetNamespace(ns)
+	expectWebhookCalled(t, "creating a migration that claims a stamp", c.Create(ctx, claimed))
+}
+
+// webhookDown removes one mutating webhook (which has no matchCondition and would be
+// called anyway) and stops the binary, both restored when the test ends.
+func webhookDown(t *testing.T, mutating string) {
+	t.Helper()
+	restore := withoutMutatingWebhook(t, mutating)
+	if err := env.StopWebhook(); err != nil {
+		t.Fatalf("stopping the webhook: %v", err)
+	}
+	t.Cleanup(func() {
+		restore()
+		if err := env.StartWebhook(context.Background()); err != nil {
+			t.Fatalf("restarting the webhook: %v", err)
+		}
+	})
+}
+
+// eventually retries try until it succeeds: webhook configuration changes reach the API
+// server's admission chain within moments, not at once.
+func eventually(t *testing.T, what string, try func() error) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := try()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func expectWebhookCalled(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), "failed calling webhook") {
+		t.Errorf("%s with the webhook down: err = %v, want the API server to have tried the webhook", what, err)
 	}
 }
