@@ -7,13 +7,15 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/check"
 )
 
 const usage = `linkstate-webhook: admission control for the link state of KubeVirt vNICs.
 
 Usage:
   webhook serve [flags]   serve the mutating and validating webhooks over TLS
-  webhook check [flags]   mutate and validate VM/VMI manifests offline (exit 0 allowed, 1 denied, 2 error)
+  webhook check [flags]   mutate and validate VM, VMI and migration manifests offline (exit 0 allowed, 1 denied, 2 error)
   webhook version         print the build version
 
 Run "webhook <command> -h" for the flags of a command.
@@ -32,7 +34,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(args[1:], stderr)
 	case "check":
-		return runCheck(args[1:], stdin, stdout, stderr)
+		return check.Main("webhook check", args[1:], stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return 0

@@ -1,8 +1,9 @@
-package review
+package migration
 
 import (
 	"context"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -18,10 +19,10 @@ type VMIGetter interface {
 	GetVMI(ctx context.Context, namespace, name string) (*linkstate.Object, error)
 }
 
-// APIVMIGetter reads VMIs straight from the API server, one GET per migration, with no
-// cache. Migrations are rare next to VMI updates: an informer would hold every VMI of the
-// cluster in memory and decode every status write virt-handler makes, to serve a lookup
-// that happens a few times per node drain.
+// APIVMIGetter reads VMIs straight from the API server, one GET per read, with no cache.
+// Migrations are rare next to VMI updates: an informer would hold every VMI of the cluster
+// in memory and decode every status write virt-handler makes, to serve a lookup that
+// happens a few times per node drain.
 type APIVMIGetter struct {
 	// Reader should be uncached (a manager's GetAPIReader).
 	Reader client.Reader
@@ -55,4 +56,12 @@ func (s VMISet) GetVMI(_ context.Context, namespace, name string) (*linkstate.Ob
 		return vmi, nil
 	}
 	return nil, apierrors.NewNotFound(v1.Resource("virtualmachineinstances"), name)
+}
+
+// lookup reads the VMI a migration names within timeout, so a slow API server turns into
+// an error this service reports rather than the API server's webhook timeout.
+func lookup(ctx context.Context, vmis VMIGetter, timeout time.Duration, m *Migration) (*linkstate.Object, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return vmis.GetVMI(ctx, m.Namespace, m.VMIName)
 }

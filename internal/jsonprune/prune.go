@@ -1,26 +1,51 @@
-package linkstate
+// Package jsonprune decodes a small part of a large JSON object fast. Decoding a VM costs
+// two passes of encoding/json's byte-at-a-time scanner over the whole object (one to
+// validate, one to decode), although the rules read a few hundred bytes of it: most of a
+// stored VM is metadata.managedFields, kubectl's last-applied annotation, disks, volumes
+// and cloud-init. A Decoder copies out only the members its target type has fields for,
+// skipping the rest with a scanner that jumps over string contents instead of stepping
+// through them; encoding/json then decodes the small result. The type's fields are read
+// by reflection, so the kept members and the decoded ones cannot drift apart.
+//
+// Pruning is an optimisation, never a second opinion: whenever it meets anything it is not
+// sure to treat exactly as encoding/json would — a malformed document, an escaped key,
+// nesting deeper than maxPruneDepth — it gives up and the whole object is decoded.
+// FuzzDecodePrunedEqualsFull holds the two paths to the same answers.
+package jsonprune
 
 import (
 	"encoding"
 	"encoding/json"
 	"reflect"
 	"strings"
-	"sync"
+
+	utiljson "sigs.k8s.io/json"
 )
 
-// Decoding a VM costs two passes of encoding/json's byte-at-a-time scanner over the whole
-// object (one to validate, one to decode), although the rules read a few hundred bytes of
-// it: most of a stored VM is metadata.managedFields, kubectl's last-applied annotation,
-// disks, volumes and cloud-init. prune copies out only the members a decoding shape has
-// fields for, skipping the rest with a scanner that jumps over string contents instead
-// of stepping through them; encoding/json then decodes the small result. The shape's
-// fields are read by reflection, so the kept members and the decoded ones cannot drift
-// apart.
-//
-// prune is an optimisation, never a second opinion: whenever it meets anything it is not
-// sure to treat exactly as encoding/json would — a malformed document, an escaped key,
-// nesting deeper than maxPruneDepth — it gives up and the whole object is decoded as
-// before. FuzzDecodePrunedEqualsFull holds the two paths to the same answers.
+// Decoder decodes JSON objects into a T, reading only the members T has fields for.
+type Decoder[T any] struct {
+	tree keepTree // nil: T cannot be described as a tree, nothing is pruned
+}
+
+// NewDecoder describes T once; the Decoder is safe for concurrent use.
+func NewDecoder[T any]() *Decoder[T] {
+	tree, _ := structTree(reflect.TypeFor[T]())
+	return &Decoder[T]{tree: tree}
+}
+
+// Unmarshal decodes raw into into, matching member names case-sensitively as the API
+// server does (unlike encoding/json, "State" is not "state"). An error always comes from
+// decoding the whole of raw, so its message does not depend on the shortcut.
+func (d *Decoder[T]) Unmarshal(raw []byte, into *T) error {
+	if pruned, ok := prune(raw, d.tree); ok {
+		if utiljson.UnmarshalCaseSensitivePreserveInts(pruned, into) == nil {
+			return nil
+		}
+		var zero T
+		*into = zero
+	}
+	return utiljson.UnmarshalCaseSensitivePreserveInts(raw, into)
+}
 
 // keepTree names the members to keep at one level of a JSON object: a nil subtree keeps
 // the member whole; a non-nil one keeps only its own members, when the value is an object.
@@ -29,20 +54,6 @@ type keepTree map[string]keepTree
 // maxPruneDepth bounds prune's recursion. KubeVirt objects nest a dozen levels; anything
 // deeper is left to encoding/json, which has its own limit.
 const maxPruneDepth = 64
-
-var keepTrees sync.Map // reflect.Type -> keepTree
-
-// keepTreeOf is the tree of members a decode into v (a pointer to a struct) reads, or nil
-// when the type cannot be described as one (then nothing is pruned).
-func keepTreeOf(v any) keepTree {
-	t := reflect.TypeOf(v)
-	if tree, ok := keepTrees.Load(t); ok {
-		return tree.(keepTree)
-	}
-	tree, _ := structTree(t)
-	keepTrees.Store(t, tree)
-	return tree
-}
 
 var (
 	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()

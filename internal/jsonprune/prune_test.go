@@ -1,4 +1,4 @@
-package linkstate
+package jsonprune
 
 import (
 	"encoding/json"
@@ -8,10 +8,52 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "kubevirt.io/api/core/v1"
 	utiljson "sigs.k8s.io/json"
 
 	"github.com/linkstate-webhook/linkstate-webhook/internal/workload"
 )
+
+// The shapes these tests decode into: the ones linkstate's decoders use for VMs, VMIs and
+// migrations, typed with kubevirt.io/api.
+type (
+	objectMeta struct {
+		Name              string  `json:"name"`
+		GenerateName      string  `json:"generateName"`
+		Namespace         string  `json:"namespace"`
+		DeletionTimestamp *string `json:"deletionTimestamp"`
+	}
+	vmiSpec struct {
+		Domain struct {
+			Devices struct {
+				Interfaces []v1.Interface `json:"interfaces"`
+			} `json:"devices"`
+		} `json:"domain"`
+		Networks []v1.Network `json:"networks"`
+	}
+	vmDocument struct {
+		Metadata objectMeta `json:"metadata"`
+		Spec     struct {
+			Template *struct {
+				Spec vmiSpec `json:"spec"`
+			} `json:"template"`
+		} `json:"spec"`
+		Status struct {
+			Created         bool                             `json:"created"`
+			Ready           bool                             `json:"ready"`
+			PrintableStatus v1.VirtualMachinePrintableStatus `json:"printableStatus"`
+		} `json:"status"`
+	}
+	vmiDocument struct {
+		Metadata objectMeta `json:"metadata"`
+		Spec     vmiSpec    `json:"spec"`
+		Status   struct {
+			Interfaces []v1.VirtualMachineInstanceNetworkInterface `json:"interfaces"`
+		} `json:"status"`
+	}
+)
+
+func keepTreeOf[T any]() keepTree { return NewDecoder[T]().tree }
 
 // The members the decoding shapes read, spelled out: if a shape gains a field, this
 // test shows the tree follows it.
@@ -19,26 +61,26 @@ func TestKeepTreeFollowsTheShapes(t *testing.T) {
 	meta := keepTree{"name": nil, "generateName": nil, "namespace": nil, "deletionTimestamp": nil}
 	spec := keepTree{"domain": keepTree{"devices": keepTree{"interfaces": nil}}, "networks": nil}
 	tests := map[string]struct {
-		into any
+		tree keepTree
 		want keepTree
 	}{
-		"VM": {&vmDocument{}, keepTree{
+		"VM": {keepTreeOf[vmDocument](), keepTree{
 			"metadata": meta,
 			"spec":     keepTree{"template": keepTree{"spec": spec}},
 			"status":   keepTree{"created": nil, "ready": nil, "printableStatus": nil},
 		}},
-		"VMI": {&vmiDocument{}, keepTree{"metadata": meta, "spec": spec, "status": keepTree{"interfaces": nil}}},
+		"VMI": {keepTreeOf[vmiDocument](), keepTree{"metadata": meta, "spec": spec, "status": keepTree{"interfaces": nil}}},
 		// Types that decode themselves, or promote embedded fields, are kept whole.
-		"custom unmarshaler": {&struct {
+		"custom unmarshaler": {keepTreeOf[struct {
 			Raw json.RawMessage `json:"raw"`
-		}{}, keepTree{"raw": nil}},
-		"embedded": {&struct {
+		}](), keepTree{"raw": nil}},
+		"embedded": {keepTreeOf[struct {
 			objectMeta
-		}{}, nil},
+		}](), nil},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, keepTreeOf(tc.into)); diff != "" {
+			if diff := cmp.Diff(tc.want, tc.tree); diff != "" {
 				t.Errorf("keepTreeOf (-want +got):\n%s", diff)
 			}
 		})
@@ -46,7 +88,7 @@ func TestKeepTreeFollowsTheShapes(t *testing.T) {
 }
 
 func TestPrune(t *testing.T) {
-	tree := keepTreeOf(&vmiDocument{})
+	tree := keepTreeOf[vmiDocument]()
 	tests := map[string]struct {
 		raw  string
 		want string // "" means prune gives up and the whole object is decoded
@@ -134,26 +176,26 @@ func FuzzDecodePrunedEqualsFull(f *testing.F) {
 	f.Add(workloadVM(4))
 
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		shapes := []func() any{
-			func() any { return &vmDocument{} },
-			func() any { return &vmiDocument{} },
-			func() any { return &migrationShape{} },
-		}
-		for _, into := range shapes {
-			fast, full := into(), into()
-			fastErr := unmarshal(raw, fast)
-			fullErr := utiljson.UnmarshalCaseSensitivePreserveInts(raw, full)
-			if fmt.Sprint(fastErr) != fmt.Sprint(fullErr) {
-				t.Fatalf("%T: error through prune = %v, decoding everything = %v", fast, fastErr, fullErr)
-			}
-			if fastErr == nil && !reflect.DeepEqual(fast, full) {
-				t.Fatalf("%T: through prune %+v, decoding everything %+v", fast, fast, full)
-			}
-		}
+		samePrunedAndFull[vmDocument](t, raw)
+		samePrunedAndFull[vmiDocument](t, raw)
+		samePrunedAndFull[migrationShape](t, raw)
 	})
 }
 
-// migrationShape is what DecodeMigration decodes into (a map among the kept members).
+func samePrunedAndFull[T any](t *testing.T, raw []byte) {
+	t.Helper()
+	var fast, full T
+	fastErr := NewDecoder[T]().Unmarshal(raw, &fast)
+	fullErr := utiljson.UnmarshalCaseSensitivePreserveInts(raw, &full)
+	if fmt.Sprint(fastErr) != fmt.Sprint(fullErr) {
+		t.Fatalf("%T: error through prune = %v, decoding everything = %v", fast, fastErr, fullErr)
+	}
+	if fastErr == nil && !reflect.DeepEqual(fast, full) {
+		t.Fatalf("%T: through prune %+v, decoding everything %+v", fast, fast, full)
+	}
+}
+
+// migrationShape is what a migration decoder decodes into (a map among the kept members).
 type migrationShape struct {
 	Metadata struct {
 		Name         string            `json:"name"`
@@ -174,15 +216,18 @@ func workloadVM(n int) []byte {
 	return raw
 }
 
-// BenchmarkDecode compares Decode with decoding the whole object, on the realistic VM.
+// BenchmarkDecode compares the pruned decode with decoding the whole object, on the
+// realistic VM.
 func BenchmarkDecode(b *testing.B) {
 	for _, n := range []int{4, 1000} {
 		raw := workloadVM(n)
 		b.Run(fmt.Sprintf("pruned/ifaces=%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
+			dec := NewDecoder[vmDocument]()
 			for b.Loop() {
-				if _, err := VirtualMachine.Decode(raw); err != nil {
+				var doc vmDocument
+				if err := dec.Unmarshal(raw, &doc); err != nil {
 					b.Fatal(err)
 				}
 			}
