@@ -216,6 +216,11 @@ func TestApply(t *testing.T) {
 		links:   Links{"vf": Down, "sriov-vf": Down},
 		wantErr: `cannot set the link down: "sriov-vf" has no <interface> with alias "ua-sriov-vf"; "vf" has no <interface> with alias "ua-vf"`,
 	}, {
+		name:  "KubeVirt's own encoding of a down link (v1.5 writes it for down) is cleared for up",
+		doc:   "<domain>\n\t<devices>\n\t\t<interface type=\"ethernet\">\n\t\t\t<link state=\"down\"></link>\n\t\t\t<alias name=\"ua-a\"></alias>\n\t\t</interface>\n\t</devices>\n</domain>",
+		links: Links{"a": Up},
+		want:  "<domain>\n\t<devices>\n\t\t<interface type=\"ethernet\">\n\t\t\t<alias name=\"ua-a\"></alias>\n\t\t</interface>\n\t</devices>\n</domain>",
+	}, {
 		name:  "no whitespace at all",
 		doc:   `<domain><devices><interface type='user'><alias name='ua-a'/></interface></devices></domain>`,
 		links: Links{"a": Down},
