@@ -85,8 +85,9 @@ func layerTar(entries []rootfsEntry, mtime time.Time) ([]byte, error) {
 }
 
 // rootfsLayer is the image's only layer, gzip-compressed at gzip's default level: 12% smaller
-// than go-containerregistry's default (fastest) for a second more, level 9 gains under 1%
-// more for four. Compressed once and kept: the digest, the tarball and a push all read it.
+// than at go-containerregistry's default, the fastest level (13.7 against 15.6 MiB), for
+// about 1.5 s more; level 9 saves another 0.4% for a quarter more time. Compressed once and
+// kept: the digest, the tarball and a push all read it.
 func rootfsLayer(binary []byte, mtime time.Time) (v1.Layer, error) {
 	raw, err := layerTar(rootfs(binary), mtime)
 	if err != nil {
