@@ -20,7 +20,7 @@ const (
 		`stored as "down", the spelling this cluster uses`
 	msgSRIOVLinkDown = `Invalid value: "linkDown": link state cannot be set on an SR-IOV interface: the VF is passed ` +
 		"through to the guest and has no virtual link to toggle; leave state empty and set the link from inside the guest"
-	checkUsageLine = "Usage: webhook check -f PATH [-f PATH ...] [--dialect seed|upstream] [-o text|json]\n"
+	checkUsageLine = "Usage: webhook check -f PATH [-f PATH ...] [--dialect seed|upstream|none|auto] [-o text|json]\n"
 )
 
 // runResult is what one call of run left behind.
@@ -242,7 +242,7 @@ func TestCheckErrors(t *testing.T) {
 		},
 		"bad --dialect": {
 			args:   []string{"check", "--dialect", "nope", "-f", "testdata/vm-allowed.yaml"},
-			stderr: "--dialect: unknown dialect \"nope\": use \"seed\" or \"upstream\"\n",
+			stderr: "--dialect: unknown dialect \"nope\": use \"seed\", \"upstream\" or \"none\" (or \"auto\")\n",
 		},
 		"bad --passt-binding": {
 			args:   []string{"check", "--passt-binding", "allow", "-f", "testdata/vm-allowed.yaml"},
@@ -296,7 +296,7 @@ func TestRunCommands(t *testing.T) {
 		},
 		"serve with a bad dialect stops before starting anything": {
 			args: []string{"serve", "--dialect", "nope"}, wantCode: 2,
-			wantStderr: "--dialect: unknown dialect \"nope\": use \"seed\" or \"upstream\"\n",
+			wantStderr: "--dialect: unknown dialect \"nope\": use \"seed\", \"upstream\" or \"none\" (or \"auto\")\n",
 		},
 		"serve with a plugin in both lists stops before starting anything": {
 			args: []string{"serve", "--supported-plugins", "x", "--unsupported-plugins", "x"}, wantCode: 2,
@@ -338,4 +338,16 @@ func firstLine(s string) string {
 		return s[:i+1]
 	}
 	return s
+}
+
+// `check --dialect auto` needs a cluster to ask: without one it says so, exit 2.
+func TestCheckAutoWithoutACluster(t *testing.T) {
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	got := invoke([]string{"check", "--dialect", "auto", "-f", "testdata/vm-allowed.yaml"}, "")
+	want := "--dialect auto asks the cluster's KubeVirt, but there is no cluster to ask: pass --kubeconfig (or set KUBECONFIG), or choose --dialect seed, upstream or none\n"
+	if diff := cmp.Diff(runResult{code: 2, stderr: want}, got, cmp.AllowUnexported(runResult{})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
@@ -29,7 +30,9 @@ func serve(args []string, stderr io.Writer) int {
 		"after SIGTERM, how long reviews are still answered (with /readyz failing and connections closed after each answer) before the server stops: clients on kept-alive connections move to other replicas meanwhile")
 	fs.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "after the shutdown delay, how long in-flight reviews may take to finish")
 	var rules linkstate.ConfigFlags
-	rules.Bind(fs)
+	rules.Bind(fs, linkstate.DialectAuto)
+	var dialects dialect.Flags
+	dialects.Bind(fs, dialect.PodNamespace())
 	var migrations migration.Flags
 	migrations.Bind(fs)
 	config.RegisterFlags(fs) // --kubeconfig
@@ -47,6 +50,16 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
+	if opts.Dialect, err = dialects.Options(opts.Rules.Dialect); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	opts.DialectProbeNamespace = dialects.Namespace()
+	if rules.Auto() && opts.DialectProbeNamespace == "" {
+		fmt.Fprintln(stderr, "--dialect auto needs a namespace for its dry-run probe: pass --dialect-probe-namespace "+
+			"(the service's own namespace; the chart sets POD_NAMESPACE), or an explicit --dialect seed|upstream|none")
+		return 2
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("serve")
 
@@ -60,7 +73,8 @@ func serve(args []string, stderr io.Writer) int {
 		return 1
 	}
 	cfg := opts.Rules
-	log.Info("starting", "version", version(), "dialect", cfg.Dialect, "passtBinding", cfg.PasstBinding,
+	log.Info("starting", "version", version(), "dialect", srv.Dialect.Status().Dialect, "dialectSource", srv.Dialect.Status().Source,
+		"dialectProbeNamespace", opts.DialectProbeNamespace, "passtBinding", cfg.PasstBinding,
 		"unknownPlugins", cfg.UnknownPlugins, "plugins", cfg.Plugins, "migrationExempt", migrations.ExemptIdentities(),
 		"migrationLookupFailure", opts.Migrations.LookupFailure, "vmiLookupTimeout", opts.Migrations.LookupTimeout)
 	// SIGTERM starts the drain; the server stops when it ends.

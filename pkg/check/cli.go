@@ -14,6 +14,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/linkstate-webhook/linkstate-webhook/internal/flagvalue"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
@@ -30,9 +31,12 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	fs.Var(&files, "f", "manifest file (YAML, multi-document, or JSON), directory of them, or - for stdin; repeatable")
 	output := fs.String("o", "text", "output format: text or json")
 	var rules linkstate.ConfigFlags
-	rules.Bind(fs)
+	rules.Bind(fs, string(linkstate.Seed))
+	var probe dialect.Flags
+	probe.BindProbe(fs, "linkstate-webhook-system")
+	kubeconfig := fs.String("kubeconfig", "", "with --dialect auto: the cluster whose KubeVirt to ask (default: $KUBECONFIG, then ~/.kube/config)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s -f PATH [-f PATH ...] [--dialect seed|upstream] [-o text|json]\n", prog)
+		fmt.Fprintf(stderr, "Usage: %s -f PATH [-f PATH ...] [--dialect seed|upstream|none|auto] [-o text|json]\n", prog)
 		fmt.Fprintln(stderr, "Runs the webhook's mutation then validation (create semantics) on every VirtualMachine,")
 		fmt.Fprintln(stderr, "VirtualMachineInstance and VirtualMachineInstanceMigration found; a migration is stamped from the")
 		fmt.Fprintln(stderr, "VMI of the same namespace and name in the input. Other kinds are skipped.")
@@ -54,6 +58,21 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
+	}
+	if rules.Auto() {
+		opts, err := probe.Options("")
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		var note string
+		if cfg.Dialect, note, err = askCluster(*kubeconfig, opts, probe.Namespace()); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		if note != "" {
+			fmt.Fprintln(stderr, note)
+		}
 	}
 
 	// Read everything before judging anything: a pipeline gets either a complete answer or

@@ -45,16 +45,17 @@ func Run(docs []Document, cfg linkstate.Config) (results []Result, skipped []Doc
 	// Offline, stamps are not signed: the validating reviewer compares each with the VMI
 	// in the input, which cannot change between the two calls.
 	migrations := migration.Options{VMIs: storedVMIs(docs, cfg), LookupTimeout: migration.DefaultLookupTimeout, LookupFailure: linkstate.ActionWarn}
+	rules := linkstate.Static(cfg)
 	for _, d := range docs {
 		gvk := d.GroupVersionKind()
 		if k, ok := kindOf(gvk); ok {
 			results = append(results, judge(k.GroupKind, d,
-				&mutate.Reviewer{Kind: k, Config: cfg}, &validate.Reviewer{Kind: k, Config: cfg}))
+				&mutate.Reviewer{Kind: k, Rules: rules}, &validate.Reviewer{Kind: k, Rules: rules}))
 			continue
 		}
 		if isMigration(gvk) {
 			results = append(results, judge(migration.Kind, d,
-				&migration.Mutator{Config: cfg, Options: migrations}, &migration.Validator{Config: cfg, Options: migrations}))
+				&migration.Mutator{Rules: rules, Options: migrations}, &migration.Validator{Rules: rules, Options: migrations}))
 			continue
 		}
 		skipped = append(skipped, d)
@@ -86,7 +87,7 @@ func storedVMIs(docs []Document, cfg linkstate.Config) migration.VMISet {
 			continue
 		}
 		raw := d.Raw
-		resp := (&mutate.Reviewer{Kind: linkstate.VirtualMachineInstance, Config: cfg}).Review(context.Background(), request(linkstate.VirtualMachineInstance.GroupKind, d))
+		resp := (&mutate.Reviewer{Kind: linkstate.VirtualMachineInstance, Rules: linkstate.Static(cfg)}).Review(context.Background(), request(linkstate.VirtualMachineInstance.GroupKind, d))
 		if len(resp.Patches) > 0 {
 			if patched, err := applyPatch(raw, resp.Patches); err == nil {
 				raw = patched

@@ -14,14 +14,14 @@ import (
 )
 
 // Reviewers maps each served path to its reviewer.
-func Reviewers(rules linkstate.Config, migrations migration.Options) map[string]review.Reviewer {
+func Reviewers(rules linkstate.Source, migrations migration.Options) map[string]review.Reviewer {
 	return map[string]review.Reviewer{
-		PathMutateVM:     &mutate.Reviewer{Kind: linkstate.VirtualMachine, Config: rules},
-		PathValidateVM:   &validate.Reviewer{Kind: linkstate.VirtualMachine, Config: rules},
-		PathMutateVMI:    &mutate.Reviewer{Kind: linkstate.VirtualMachineInstance, Config: rules},
-		PathValidateVMI:  &validate.Reviewer{Kind: linkstate.VirtualMachineInstance, Config: rules},
-		PathMutateVMIM:   &migration.Mutator{Config: rules, Options: migrations},
-		PathValidateVMIM: &migration.Validator{Config: rules, Options: migrations},
+		PathMutateVM:     &mutate.Reviewer{Kind: linkstate.VirtualMachine, Rules: rules},
+		PathValidateVM:   &validate.Reviewer{Kind: linkstate.VirtualMachine, Rules: rules},
+		PathMutateVMI:    &mutate.Reviewer{Kind: linkstate.VirtualMachineInstance, Rules: rules},
+		PathValidateVMI:  &validate.Reviewer{Kind: linkstate.VirtualMachineInstance, Rules: rules},
+		PathMutateVMIM:   &migration.Mutator{Rules: rules, Options: migrations},
+		PathValidateVMIM: &migration.Validator{Rules: rules, Options: migrations},
 	}
 }
 
@@ -29,7 +29,7 @@ func Reviewers(rules linkstate.Config, migrations migration.Options) map[string]
 // review's size, controller-runtime's admission.Webhook decodes and encodes
 // AdmissionReviews and recovers panics, and instrument counts what each reviewer decides.
 // VMI reads of the migration reviewers are counted too.
-func Handlers(rules linkstate.Config, migrations migration.Options) map[string]http.Handler {
+func Handlers(rules linkstate.Source, migrations migration.Options) map[string]http.Handler {
 	if migrations.VMIs != nil {
 		migrations.VMIs = countedVMIs{migrations.VMIs}
 	}

@@ -11,8 +11,8 @@ import (
 
 // Reviewer is the validating webhook for one kind (VM or VMI).
 type Reviewer struct {
-	Kind   linkstate.Kind
-	Config linkstate.Config
+	Kind  linkstate.Kind
+	Rules linkstate.Source
 }
 
 var _ review.Reviewer = (*Reviewer)(nil)
@@ -25,7 +25,7 @@ func (r *Reviewer) Review(_ context.Context, req admission.Request) review.Verdi
 	if done {
 		return review.Answer(resp)
 	}
-	fs := Object(obj, old, r.Config)
+	fs := Object(obj, old, r.Rules.Config())
 	if errs := fs.Errors(); len(errs) > 0 {
 		resp = review.Invalid(r.Kind, obj.Name, errs).WithWarnings(fs.Warnings()...)
 	} else {

@@ -40,6 +40,7 @@ var (
 		return specPath.Child("domain", "devices", "interfaces").Index(i).Child("model")
 	}
 	upstream = func(c *linkstate.Config) { c.Dialect = linkstate.Upstream }
+	none     = func(c *linkstate.Config) { c.Dialect = linkstate.None }
 	plugins  = func(c *linkstate.Config) {
 		if err := c.SetPlugins([]string{"good-plugin"}, []string{"bad-plugin"}); err != nil {
 			panic(err)
@@ -143,6 +144,27 @@ var RuleCases = map[string]RuleCase{
 	"B5 not judged: slirp, macvtap and legacy passt down": {
 		Spec: Spec(Ifaces(Slirp("default", "linkDown"), Macvtap("b", "linkDown"), LegacyPasst("c", "linkUp")),
 			Multus("default"), Multus("b"), Multus("c")),
+	},
+
+	// V1 on a cluster whose KubeVirt has no link state (dialect none).
+	"V1 rejected, dialect none: up and down in either spelling say what the cluster needs": {
+		Spec: Spec(Ifaces(Bridge("a", "linkDown"), Masquerade("b", "up"), Bridge("c", ""), Bridge("d", "absent")),
+			Multus("a"), Pod("b"), Multus("c"), Multus("d")),
+		Config: none,
+		Want: finding.Findings{
+			finding.Deny(finding.RuleValue, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), msgNoLinkState)),
+			finding.Deny(finding.RuleValue, field.Invalid(statePath(1), v1.InterfaceState("up"), msgNoLinkState)),
+		},
+	},
+	"V1 rejected, dialect none: an unknown value lists absent only": {
+		Spec:   Spec(Ifaces(Bridge("a", "sideways")), Multus("a")),
+		Config: none,
+		Want:   finding.Findings{finding.Deny(finding.RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("sideways"), []string{"absent"}))},
+	},
+	"A2 rejected, dialect none: no advice to take the link down": {
+		Spec:   Spec(Ifaces(Bridge("default", "absent")), Pod("default")),
+		Config: none,
+		Want:   finding.Findings{finding.Deny(finding.RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), msgAbsentDefaultNoLinkState))},
 	},
 
 	// A1: absent only on bridge + virtio.

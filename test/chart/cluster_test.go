@@ -175,3 +175,15 @@ func (c *cluster) waitGone(t *testing.T, gvk schema.GroupVersionKind, namespace,
 		return fmt.Errorf("still there (get: %v)", err)
 	})
 }
+
+// ensureNamespace creates a namespace unless it exists.
+func (c *cluster) ensureNamespace(t *testing.T, name string) {
+	t.Helper()
+	ns := &unstructured.Unstructured{}
+	ns.SetAPIVersion("v1")
+	ns.SetKind("Namespace")
+	ns.SetName(name)
+	if err := c.client.Create(context.Background(), ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}

@@ -534,7 +534,10 @@ func TestArgsReflectValues(t *testing.T) {
 		"--metrics-bind-address=:8080",
 		"--shutdown-delay=5s",
 		"--shutdown-timeout=30s",
-		"--dialect=seed",
+		"--dialect=auto",
+		"--dialect-fallback=seed",
+		"--dialect-probe-interval=10m",
+		"--dialect-probe-timeout=10s",
 		"--passt-binding=deny",
 		"--unknown-plugins=warn",
 		"--vmi-lookup-timeout=2s",
@@ -567,8 +570,10 @@ func TestArgsReflectValues(t *testing.T) {
 		values string
 		want   []string
 	}{
-		"defaults":            {want: defaults},
-		"upstream dialect":    {values: "dialect: upstream", want: with(map[string]string{"--dialect": "upstream"})},
+		"defaults":         {want: defaults},
+		"upstream dialect": {values: "dialect: upstream", want: with(map[string]string{"--dialect": "upstream"})},
+		"dialect probe": {values: "dialectProbe: {fallback: none, interval: 1h, timeout: 3s}",
+			want: with(map[string]string{"--dialect-fallback": "none", "--dialect-probe-interval": "1h", "--dialect-probe-timeout": "3s"})},
 		"passt warns":         {values: "passtBinding: warn", want: with(map[string]string{"--passt-binding": "warn"})},
 		"unknown plugins":     {values: "unknownPlugins: deny", want: with(map[string]string{"--unknown-plugins": "deny"})},
 		"debug logs":          {values: "logLevel: debug", want: with(map[string]string{"--zap-log-level": "debug"})},

@@ -21,7 +21,11 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/linkstate-webhook/linkstate-webhook/test/crds"
@@ -50,6 +54,23 @@ type Env struct {
 	opts       Options
 	webhook    *Webhook        // the running one; nil once stopped
 	exited     <-chan struct{} // closed when the last webhook started has exited
+}
+
+// ServiceNamespace is the namespace the shipped configuration installs the service in:
+// its webhooks skip it, and its dialect probe runs there.
+const ServiceNamespace = "linkstate-webhook-system"
+
+// createNamespace creates a namespace (an existing one is fine).
+func createNamespace(ctx context.Context, cfg *rest.Config, name string) error {
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return err
+	}
+	err = c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating namespace %s: %w", name, err)
+	}
+	return nil
 }
 
 // Root is the repository's root directory.
@@ -87,6 +108,9 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 		return e, fmt.Errorf("starting kube-apiserver and etcd: %w", err)
 	}
 	if e.Config, e.Kubeconfig, err = e.adminKubeconfig(); err != nil {
+		return e, err
+	}
+	if err := createNamespace(ctx, e.Config, ServiceNamespace); err != nil {
 		return e, err
 	}
 	if e.Binary, err = Build(dir); err != nil {
@@ -192,6 +216,14 @@ func (e *Env) StopWebhook() error {
 	default:
 	}
 	return w.Stop(15 * time.Second)
+}
+
+// WebhookAddr is the loopback TLS address the running webhook serves on ("" if none runs).
+func (e *Env) WebhookAddr() string {
+	if e.webhook == nil {
+		return ""
+	}
+	return e.webhook.Addr
 }
 
 // Exited is closed when the webhook process exits, for callers that must notice a crash.

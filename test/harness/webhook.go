@@ -71,6 +71,9 @@ func StartWebhook(ctx context.Context, opts WebhookOptions) (*Webhook, error) {
 		"--health-probe-bind-address", probeAddr.String(),
 		"--metrics-bind-address", "0",
 		"--kubeconfig", opts.Kubeconfig,
+		// Where the chart runs it: the dialect probe's VM goes to the service's own
+		// namespace, which its webhooks skip (Start creates it).
+		"--dialect-probe-namespace", ServiceNamespace,
 	}, opts.Args...)
 	name := opts.Binary
 	if opts.CPUs != "" {
