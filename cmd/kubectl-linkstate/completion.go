@@ -47,15 +47,15 @@ func completeObjects(e *env, withInterfaces bool) func(*cobra.Command, []string,
 			for _, n := range e.objectNames(t) {
 				out = append(out, kind+"/"+n)
 			}
-			return out, none
+			return withPrefix(out, toComplete), none
 		case len(args) == 0:
-			return []string{"vm", "vmi"}, none
+			return withPrefix([]string{"vm", "vmi"}, toComplete), none
 		case len(args) == 1 && !strings.Contains(args[0], "/"):
 			t, err := ownertool.ParseTarget(args[0])
 			if err != nil {
 				return nil, none
 			}
-			return e.objectNames(t), none
+			return withPrefix(e.objectNames(t), toComplete), none
 		}
 		if mode == noInterfaces {
 			return nil, none
@@ -72,7 +72,7 @@ func (e *env) completeInterfaces(t ownertool.Target, name string, given []string
 	none := cobra.ShellCompDirectiveNoFileComp
 	if mode == assignments && strings.Contains(toComplete, "=") {
 		iface, _, _ := strings.Cut(toComplete, "=")
-		return []string{iface + "=up", iface + "=down"}, none
+		return withPrefix([]string{iface + "=up", iface + "=down"}, toComplete), none
 	}
 	client, ns, err := e.client()
 	if err != nil {
@@ -102,9 +102,21 @@ func (e *env) completeInterfaces(t ownertool.Target, name string, given []string
 		}
 	}
 	if mode == assignments {
-		return out, none | cobra.ShellCompDirectiveNoSpace
+		return withPrefix(out, toComplete), none | cobra.ShellCompDirectiveNoSpace
 	}
-	return out, none
+	return withPrefix(out, toComplete), none
+}
+
+// withPrefix keeps the candidates that extend what was typed, as kubectl's own completion
+// does (some shells filter again; none needs the rest).
+func withPrefix(candidates []string, typed string) []string {
+	var out []string
+	for _, c := range candidates {
+		if strings.HasPrefix(c, typed) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // objectNames lists the names of the namespace's VMs or VMIs; completion stays silent on
