@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/check"
 )
 
 const usage = `linkstate-webhook: admission control for the link state of KubeVirt vNICs.
@@ -32,7 +34,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(args[1:], stderr)
 	case "check":
-		return runCheck(args[1:], stdin, stdout, stderr)
+		return check.Main("webhook check", args[1:], stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return 0

@@ -15,6 +15,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/flagvalue"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
@@ -38,13 +39,13 @@ func serve(args []string, stderr io.Writer) int {
 	shutdownDelay := fs.Duration("shutdown-delay", 5*time.Second,
 		"after SIGTERM, how long reviews are still answered (with /readyz failing and connections closed after each answer) before the server stops: clients on kept-alive connections move to other replicas meanwhile")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "after the shutdown delay, how long in-flight reviews may take to finish")
-	var rules ruleFlags
-	rules.bind(fs)
+	var rules linkstate.ConfigFlags
+	rules.Bind(fs)
 	lookupTimeout := fs.Duration("vmi-lookup-timeout", server.DefaultLookupTimeout,
 		"how long the migration webhooks wait for the VMI a migration names; keep it under the webhook's timeoutSeconds")
 	lookupFailure := fs.String("migration-lookup-failure", string(linkstate.ActionWarn),
 		"when the VMI of a new migration cannot be read: warn (let it through unstamped, with a warning) or deny")
-	exempt := &defaultedList{values: validate.DefaultExemptUsers}
+	exempt := &flagvalue.DefaultedList{Values: validate.DefaultExemptUsers}
 	fs.Var(exempt, "migration-exempt",
 		"comma-separated identities allowed to set the stamped migration annotations: user names, or group:NAME (replaces the default, KubeVirt's service accounts)")
 	config.RegisterFlags(fs) // --kubeconfig
@@ -53,7 +54,7 @@ func serve(args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := rules.config()
+	cfg, err := rules.Config()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
@@ -106,7 +107,7 @@ func serve(args []string, stderr io.Writer) int {
 		VMIs:          review.APIVMIGetter{Reader: mgr.GetAPIReader()},
 		LookupTimeout: *lookupTimeout,
 		LookupFailure: failure,
-		Exempt:        validate.ParseExemptions(exempt.values),
+		Exempt:        validate.ParseExemptions(exempt.Values),
 	})
 	if err := mgr.AddHealthzCheck("certificate", server.CertificateChecker(*certDir, certName, keyName)); err != nil {
 		log.Error(err, "adding health check")
@@ -121,7 +122,7 @@ func serve(args []string, stderr io.Writer) int {
 		return 1
 	}
 	log.Info("starting", "version", version(), "dialect", cfg.Dialect, "passtBinding", cfg.PasstBinding,
-		"unknownPlugins", cfg.UnknownPlugins, "plugins", cfg.Plugins, "migrationExempt", exempt.values,
+		"unknownPlugins", cfg.UnknownPlugins, "plugins", cfg.Plugins, "migrationExempt", exempt.Values,
 		"migrationLookupFailure", failure, "vmiLookupTimeout", *lookupTimeout)
 	// SIGTERM starts the drain; the manager stops the servers when it ends.
 	if err := mgr.Start(drain.Context(ctrl.SetupSignalHandler())); err != nil {

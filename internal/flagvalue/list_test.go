@@ -1,4 +1,4 @@
-package main
+package flagvalue
 
 import (
 	"flag"
@@ -21,14 +21,14 @@ func TestDefaultedListReplacesItsDefault(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			l := &defaultedList{values: []string{"a", "b"}}
+			l := &DefaultedList{Values: []string{"a", "b"}}
 			fs := flag.NewFlagSet("t", flag.ContinueOnError)
 			fs.SetOutput(io.Discard)
 			fs.Var(l, "l", "")
 			if err := fs.Parse(tc.args); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, l.values); diff != "" {
+			if diff := cmp.Diff(tc.want, l.Values); diff != "" {
 				t.Errorf("values (-want +got):\n%s", diff)
 			}
 		})

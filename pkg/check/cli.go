@@ -1,4 +1,4 @@
-package main
+package check
 
 import (
 	"encoding/json"
@@ -10,21 +10,33 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/linkstate-webhook/linkstate-webhook/pkg/check"
+	"github.com/go-logr/logr"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/linkstate-webhook/linkstate-webhook/internal/flagvalue"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
-func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+// Main is the check command: `webhook check` and `kubectl linkstate check` both run it,
+// with prog naming the command in its usage. It returns the exit status: 0 all allowed,
+// 1 any denied, 2 bad input or usage.
+func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// The reviewers log through controller-runtime; offline there is nothing to log, and
+	// without a logger controller-runtime prints a warning with a stack trace after 30 s.
+	logf.SetLogger(logr.Discard())
+	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var files listFlag
+	var files flagvalue.List
 	fs.Var(&files, "f", "manifest file (YAML, multi-document, or JSON), directory of them, or - for stdin; repeatable")
 	output := fs.String("o", "text", "output format: text or json")
-	var rules ruleFlags
-	rules.bind(fs)
+	var rules linkstate.ConfigFlags
+	rules.Bind(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: webhook check -f PATH [-f PATH ...] [--dialect seed|upstream] [-o text|json]")
-		fmt.Fprintln(stderr, "Runs the webhook's mutation then validation (create semantics) on every VirtualMachine and")
-		fmt.Fprintln(stderr, "VirtualMachineInstance found. Exit status: 0 all allowed, 1 any denied, 2 bad input or usage.")
+		fmt.Fprintf(stderr, "Usage: %s -f PATH [-f PATH ...] [--dialect seed|upstream] [-o text|json]\n", prog)
+		fmt.Fprintln(stderr, "Runs the webhook's mutation then validation (create semantics) on every VirtualMachine,")
+		fmt.Fprintln(stderr, "VirtualMachineInstance and VirtualMachineInstanceMigration found; a migration is stamped from the")
+		fmt.Fprintln(stderr, "VMI of the same namespace and name in the input. Other kinds are skipped.")
+		fmt.Fprintln(stderr, "Exit status: 0 all allowed, 1 any denied, 2 bad input or usage.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -38,7 +50,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "-o: unknown output format %q: use text or json\n", *output)
 		return 2
 	}
-	cfg, err := rules.config()
+	cfg, err := rules.Config()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
@@ -46,7 +58,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	// Read everything before judging anything: a pipeline gets either a complete answer or
 	// an error, never a partial list.
-	var docs []check.Document
+	var docs []Document
 	for _, f := range files {
 		d, err := readInput(f, stdin)
 		if err != nil {
@@ -55,20 +67,20 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		docs = append(docs, d...)
 	}
-	results, skipped := check.Run(docs, cfg)
+	results, skipped := Run(docs, cfg)
 
 	if *output == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if results == nil {
-			results = []check.Result{}
+			results = []Result{}
 		}
 		if err := enc.Encode(results); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
 		}
 	} else {
-		check.WriteText(stdout, results, skipped)
+		WriteText(stdout, results, skipped)
 	}
 	for _, r := range results {
 		if !r.Allowed {
@@ -80,9 +92,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // readInput reads a file, every manifest file under a directory (sorted, so the output is
 // stable), or stdin for "-".
-func readInput(path string, stdin io.Reader) ([]check.Document, error) {
+func readInput(path string, stdin io.Reader) ([]Document, error) {
 	if path == "-" {
-		return check.Parse("<stdin>", stdin)
+		return Parse("<stdin>", stdin)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
@@ -111,7 +123,7 @@ func readInput(path string, stdin io.Reader) ([]check.Document, error) {
 		return nil, fmt.Errorf("%s: no .yaml, .yml or .json files", path)
 	}
 	sort.Strings(paths)
-	var docs []check.Document
+	var docs []Document
 	for _, p := range paths {
 		d, err := parseFile(p)
 		if err != nil {
@@ -122,11 +134,11 @@ func readInput(path string, stdin io.Reader) ([]check.Document, error) {
 	return docs, nil
 }
 
-func parseFile(path string) ([]check.Document, error) {
+func parseFile(path string) ([]Document, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return check.Parse(path, f)
+	return Parse(path, f)
 }
