@@ -39,6 +39,22 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl linkstate"},
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// Runnable, so an unknown command is a usage error (exit 2) rather than cobra's
+		// untyped one.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return c.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+			if c.SuggestionsMinimumDistance <= 0 {
+				c.SuggestionsMinimumDistance = 2 // cobra's default, set only when it suggests itself
+			}
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf("\n\nDid you mean this?\n\t%s", strings.Join(s, "\n\t"))
+			}
+			return usageErrorf(c, "%s", msg)
+		},
 	}
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
