@@ -47,14 +47,21 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	plugin, home = filepath.Join(dir, "bin", "kubectl-linkstate"), filepath.Join(dir, "home")
-	build := exec.Command("go", "build", "-o", plugin, "./cmd/kubectl-linkstate")
-	build.Dir = harness.Root()
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building kubectl-linkstate: %v\n%s", err, out)
-		return 1
-	}
+	// The plugin links while the API server starts: each takes seconds.
+	built := make(chan error, 1)
+	go func() {
+		build := exec.Command("go", "build", "-o", plugin, "./cmd/kubectl-linkstate")
+		build.Dir = harness.Root()
+		if out, err := build.CombinedOutput(); err != nil {
+			built <- fmt.Errorf("building kubectl-linkstate: %w\n%s", err, out)
+		}
+		close(built)
+	}()
 	log := &harness.LogBuffer{}
 	env, err = harness.Start(context.Background(), harness.Options{WebhookLog: log})
+	if buildErr := <-built; buildErr != nil && err == nil {
+		err = buildErr
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kubectl suite:", err, "\n--- webhook log ---\n", log.String())
 		if env != nil {
