@@ -67,14 +67,15 @@ func ProgressLine(ref string, changes []Change, pending []Pending, d linkstate.D
 	if len(pending) == 0 {
 		verb = ref + " reports"
 	}
-	return fmt.Sprintf("%s: %s [%s/%s]", verb, strings.Join(parts, ", "), round(elapsed), round(timeout))
+	return fmt.Sprintf("%s: %s [%s/%s]", verb, strings.Join(parts, ", "), seconds(elapsed), timeout)
 }
 
-func round(d time.Duration) time.Duration {
+// seconds shows a short wait to a tenth of a second (0.6s), a longer one to the second.
+func seconds(d time.Duration) string {
 	if d < 10*time.Second {
-		return d.Round(100 * time.Millisecond)
+		return fmt.Sprintf("%.1fs", d.Seconds())
 	}
-	return d.Round(time.Second)
+	return d.Round(time.Second).String()
 }
 
 // WaitTimeoutError is returned when the VMI did not report every change within --timeout.

@@ -46,6 +46,10 @@ func TestProgressLine(t *testing.T) {
 	if want := "vmi/web reports: blue down ✓ [12s/1m0s]"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
+	got = ProgressLine("vmi/web", changes[:1], nil, linkstate.Upstream, 640*time.Millisecond, 30*time.Second)
+	if want := "vmi/web reports: blue down ✓ [0.6s/30s]"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
 }
 
 func TestWaitTimeoutError(t *testing.T) {

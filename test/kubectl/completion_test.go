@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
 )
@@ -55,6 +56,21 @@ func TestCompletion(t *testing.T) {
 		r := cli(t, "__complete", "get", "vm", "-n", "")
 		if !strings.Contains(r.stdout, "\n"+ns+"\n") || !strings.HasSuffix(r.stdout, ":4\n") {
 			t.Errorf("namespace %s not offered: %s", ns, r)
+		}
+	})
+
+	t.Run("kubeconfig contexts", func(t *testing.T) {
+		raw, err := os.ReadFile(env.Kubeconfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := clientcmd.Load(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := cli(t, "__complete", "get", "vm", "--context", "")
+		if want := cfg.CurrentContext + "\n:4\n"; r.stdout != want {
+			t.Errorf("got %q, want %q", r.stdout, want)
 		}
 	})
 

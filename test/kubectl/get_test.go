@@ -42,9 +42,9 @@ fast        sriov        fast-nad   linkUp     -          -
 		startVM(t, ns, "web")
 		r := cli(t, "-n", ns, "get", "vm/web", "-o", "wide")
 		want := `INTERFACE   BINDING      NETWORK    DESIRED    REPORTED   IN-SYNC   MODEL    STORED     MAC
-default     masquerade   pod        linkUp     linkUp     yes       virtio   linkUp     -
-blue        bridge       blue-nad   linkDown   linkDown   yes       virtio   linkDown   -
-fast        sriov        fast-nad   linkUp     -          -         virtio   <none>     -
+default     masquerade   pod        linkUp     linkUp     yes       virtio   linkUp     02:a4:13:00:00:01
+blue        bridge       blue-nad   linkDown   linkDown   yes       virtio   linkDown   02:a4:13:00:00:02
+fast        sriov        fast-nad   linkUp     -          -         virtio   <none>     02:a4:13:00:00:03
 `
 		r.expect(t, 0, nil, nil)
 		if diff := cmp.Diff(want, r.stdout); diff != "" {

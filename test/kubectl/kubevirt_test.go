@@ -2,6 +2,7 @@ package kubectl
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -35,9 +36,9 @@ func reportedFromSpec(t *testing.T, vmi *unstructured.Unstructured) []any {
 		return nil
 	}
 	out := []any{}
-	for _, i := range list {
+	for n, i := range list {
 		m := i.(map[string]any)
-		entry := map[string]any{"name": m["name"], "infoSource": "domain"}
+		entry := map[string]any{"name": m["name"], "infoSource": "domain", "mac": fmt.Sprintf("02:a4:13:00:00:%02x", n+1)}
 		switch m["state"] {
 		case "absent":
 			continue
