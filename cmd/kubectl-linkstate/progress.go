@@ -16,8 +16,9 @@ import (
 // a second and cleared at the end (the caller prints the outcome); elsewhere (a pipe, a CI
 // log) nothing is drawn, so logs hold only the outcome.
 type progress struct {
-	out     io.Writer
-	fd      int // of out, when it is a terminal; -1 otherwise
+	out io.Writer
+	// width is the terminal's width in columns; nil when out is not a terminal.
+	width   func() int
 	render  func([]ownertool.Pending, time.Duration) string
 	started time.Time
 
@@ -29,9 +30,22 @@ type progress struct {
 }
 
 func newProgress(out io.Writer, render func([]ownertool.Pending, time.Duration) string) *progress {
-	p := &progress{out: out, fd: -1, render: render, started: time.Now(), done: make(chan struct{})}
+	var width func() int
 	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.fd = int(f.Fd())
+		width = func() int {
+			w, _, err := term.GetSize(int(f.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		}
+	}
+	return startProgress(out, width, render)
+}
+
+func startProgress(out io.Writer, width func() int, render func([]ownertool.Pending, time.Duration) string) *progress {
+	p := &progress{out: out, width: width, render: render, started: time.Now(), done: make(chan struct{})}
+	if width != nil {
 		go p.tick()
 	}
 	return p
@@ -63,11 +77,11 @@ func (p *progress) update(pending []ownertool.Pending) {
 // draw rewrites the line, cut to the terminal's width so it never wraps (a wrapped line
 // cannot be redrawn in place). Callers hold mu.
 func (p *progress) draw() {
-	if p.fd < 0 {
+	if p.width == nil {
 		return
 	}
 	line := p.render(p.pending, time.Since(p.started))
-	if w, _, err := term.GetSize(p.fd); err == nil && w > 1 && len([]rune(line)) >= w {
+	if w := p.width(); w > 1 && len([]rune(line)) >= w {
 		line = string([]rune(line)[:w-2]) + "…"
 	}
 	fmt.Fprintf(p.out, "\r\033[K%s", line)

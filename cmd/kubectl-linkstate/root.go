@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -99,6 +103,11 @@ func (e *env) client() (*ownertool.Client, string, error) {
 		return nil, "", err
 	}
 	return &ownertool.Client{Dynamic: d, Quiet: q}, ns, nil
+}
+
+// contextWithSignals is cancelled by Ctrl-C or SIGTERM.
+func contextWithSignals() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // dialectFlag is --dialect on get, set and unplug: empty lets the tool choose.

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -150,9 +147,4 @@ func (o *changeOptions) waitFor(ctx context.Context, e *env, client *ownertool.C
 	}
 	fmt.Fprintln(e.streams.Out, progress.final())
 	return nil
-}
-
-// contextWithSignals is cancelled by Ctrl-C or SIGTERM.
-func contextWithSignals() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
