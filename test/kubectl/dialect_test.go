@@ -118,6 +118,16 @@ red         bridge       red-nad    up        up         yes
 		}
 	})
 
+	t.Run("--dialect forces the seed spelling; the mutator stores the upstream one", func(t *testing.T) {
+		r := cli(t, "-n", ns, "set", "vm", "web", "red=up", "--dialect=seed", "--wait=false")
+		r.expect(t, 0, []string{"red down -> up\n"}, []string{
+			`Warning: spec.template.spec.domain.devices.interfaces[3].state: "linkUp" is the seed dialect's spelling; stored as "up", the spelling this cluster uses`})
+		if diff := cmp.Diff([]string{"default=up", "blue=up", "fast=", "red=up"}, states(t, get(t, vmGVK, ns, "web"))); diff != "" {
+			t.Errorf("stored (-want +got):\n%s", diff)
+		}
+		cli(t, "-n", ns, "set", "vm", "web", "red=down").expect(t, 0, []string{"vmi/web reports: red down ✓"}, nil)
+	})
+
 	t.Run("denied: SR-IOV", func(t *testing.T) {
 		r := cli(t, "-n", ns, "set", "vm", "web", "fast=down")
 		r.expect(t, 1, nil, []string{`spec.template.spec.domain.devices.interfaces[2].state: Invalid value: "down": link state cannot be set on an SR-IOV interface`})

@@ -90,6 +90,19 @@ func TestSet(t *testing.T) {
 		r.expect(t, 0, []string{"blue linkDown -> linkUp", "vm/idle is not running: the change reaches the guest when it starts"}, nil)
 	})
 
+	t.Run("a VMI of its own", func(t *testing.T) {
+		createVMI(t, ns, "solo", nil, iface{name: "default", binding: "masquerade", pod: true}, iface{name: "blue", binding: "bridge"})
+		playKubeVirt(t, ns, "solo", false, 200*time.Millisecond)
+		cli(t, "-n", ns, "get", "vmi", "solo", "--no-headers").expect(t, 0, []string{"blue      bridge       blue-nad   linkUp   linkUp   yes"}, nil)
+		r := cli(t, "-n", ns, "set", "vmi", "solo", "blue=down")
+		r.expect(t, 0, []string{"virtualmachineinstance.kubevirt.io/solo patched: blue linkUp -> linkDown\n", "vmi/solo reports: blue linkDown ✓"}, nil)
+		r = cli(t, "-n", ns, "unplug", "vmi/solo", "blue", "--yes")
+		r.expect(t, 0, []string{"blue linkDown -> absent", "vmi/solo reports: blue absent ✓"}, nil)
+		if diff := cmp.Diff([]string{"default=linkUp", "blue=absent"}, states(t, get(t, vmiGVK, ns, "solo"))); diff != "" {
+			t.Errorf("stored (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("mistakes", func(t *testing.T) {
 		before := get(t, vmGVK, ns, "web")
 		for _, tc := range []struct {
