@@ -1,7 +1,10 @@
-# linkstate-webhook: one static binary on distroless, as a non-root user.
+# linkstate-webhook: one static binary on distroless, as a non-root user. For machines with
+# a container engine; `make image` builds the same binary into an image without one (see
+# docs/image.md). Pass the version as make stamps it:
 #
-#   docker build -t ghcr.io/linkstate-webhook/linkstate-webhook:v0.1.0 .
-#   docker buildx build --platform linux/amd64,linux/arm64 -t ... --push .
+#   docker build --build-arg VERSION=$(git describe --tags --always --dirty) \
+#     --build-arg REVISION=$(git rev-parse HEAD) -t ghcr.io/linkstate-webhook/linkstate-webhook:v0.1.0 .
+#   docker buildx build --platform linux/amd64,linux/arm64 --build-arg VERSION=... -t ... --push .
 #
 # The chart and config/ run it as `/webhook serve ...` with a read-only root filesystem.
 
@@ -9,8 +12,9 @@
 FROM --platform=$BUILDPLATFORM golang:1.26 AS build
 ARG TARGETOS
 ARG TARGETARCH
-# The release version `webhook version` and the startup log report.
-ARG VERSION=dev
+# The version `webhook version` and the startup log report. Without it: "(devel)" (.git is
+# not in the build context, so Go cannot stamp the commit either).
+ARG VERSION=
 WORKDIR /src
 # Modules first: this layer is reused until go.mod or go.sum change.
 COPY go.mod go.sum ./
@@ -23,6 +27,12 @@ RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
 
 # No shell, no package manager; CA certificates and /etc/passwd for the nonroot user only.
 FROM gcr.io/distroless/static-debian12:nonroot
+ARG VERSION=
+ARG REVISION=
+LABEL org.opencontainers.image.title=linkstate-webhook \
+      org.opencontainers.image.version=${VERSION} \
+      org.opencontainers.image.revision=${REVISION} \
+      org.opencontainers.image.source=https://github.com/linkstate-webhook/linkstate-webhook
 COPY --from=build /out/webhook /webhook
 # Numeric, so Kubernetes can verify runAsNonRoot.
 USER 65532:65532

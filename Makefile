@@ -9,6 +9,13 @@ BIN := bin
 CACHE := $(CURDIR)/.cache
 TEST_TARGETS := lint unit
 
+# The version binaries and images report: the tag, else the commit, "-dirty" with uncommitted
+# changes (or VERSION=v1.2.3). Empty outside a git checkout: the binary then reports what Go
+# recorded, or (devel).
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
+endif
+
 .PHONY: all build test unit lint clean help
 
 all: build
@@ -16,8 +23,8 @@ all: build
 help: ## list targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-build: ## build bin/webhook
-	$(GO) build -o $(BIN)/webhook ./cmd/webhook
+build: ## build bin/webhook, stamped with VERSION (git describe)
+	$(GO) build -ldflags "$(if $(VERSION),-X main.buildVersion=$(VERSION))" -o $(BIN)/webhook ./cmd/webhook
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

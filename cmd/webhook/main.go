@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/check"
 )
@@ -15,7 +14,7 @@ const usage = `linkstate-webhook: admission control for the link state of KubeVi
 
 Usage:
   webhook serve [flags]   serve the mutating and validating webhooks over TLS
-  webhook check [flags]   mutate and validate VM/VMI manifests offline (exit 0 allowed, 1 denied, 2 error)
+  webhook check [flags]   mutate and validate VM, VMI and migration manifests offline (exit 0 allowed, 1 denied, 2 error)
   webhook version         print the build version
 
 Run "webhook <command> -h" for the flags of a command.
@@ -44,17 +43,4 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
 	return 2
-}
-
-// buildVersion is stamped by release builds: -ldflags "-X main.buildVersion=v1.2.3".
-var buildVersion string
-
-func version() string {
-	if buildVersion != "" {
-		return buildVersion
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
 }

@@ -88,16 +88,16 @@ ALLOWED  VirtualMachine c  (testdata/dir/c.yaml#1)
 1 checked, 0 allowed, 1 denied, 0 skipped
 `},
 		},
-		"the PROPOSAL.md example: allowed with the P1 warning, no patch": {
-			args: []string{"check", "-f", "testdata/proposal-vm.yaml"},
-			want: runResult{code: 0, stdout: `ALLOWED  VirtualMachine my-vm  (testdata/proposal-vm.yaml#1)
+		"the reference VM: allowed with the P1 warning, no patch": {
+			args: []string{"check", "-f", "testdata/pod-linkdown-vm.yaml"},
+			want: runResult{code: 0, stdout: `ALLOWED  VirtualMachine my-vm  (testdata/pod-linkdown-vm.yaml#1)
   warning: ` + warnP1VM + `
 1 checked, 1 allowed, 0 denied, 0 skipped
 `},
 		},
 		"--dialect upstream rewrites linkDown to down, with the alias warning": {
-			args: []string{"check", "--dialect", "upstream", "-f", "testdata/proposal-vm.yaml"},
-			want: runResult{code: 0, stdout: `ALLOWED  VirtualMachine my-vm  (testdata/proposal-vm.yaml#1)
+			args: []string{"check", "--dialect", "upstream", "-f", "testdata/pod-linkdown-vm.yaml"},
+			want: runResult{code: 0, stdout: `ALLOWED  VirtualMachine my-vm  (testdata/pod-linkdown-vm.yaml#1)
   patch:   replace /spec/template/spec/domain/devices/interfaces/0/state "down"
   warning: ` + warnAliasLinkDown + `
   warning: ` + warnP1VM + `
@@ -131,7 +131,7 @@ SKIPPED  v1 ConfigMap prod/settings  (testdata/configmap.yaml#1): not a KubeVirt
 // exactly the documented keys.
 func TestCheckJSON(t *testing.T) {
 	got := invoke([]string{"check", "-o", "json",
-		"-f", "testdata/vmi-denied.json", "-f", "testdata/configmap.yaml", "-f", "testdata/proposal-vm.yaml",
+		"-f", "testdata/vmi-denied.json", "-f", "testdata/configmap.yaml", "-f", "testdata/pod-linkdown-vm.yaml",
 		"--dialect", "upstream"}, "")
 	if got.code != 1 || got.stderr != "" {
 		t.Fatalf("exit %d, stderr %q; want exit 1 (one denied), empty stderr", got.code, got.stderr)

@@ -44,6 +44,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: go run ./hack/krew -version vX.Y.Z [-dist bin/dist] [-manifest plugins/linkstate.yaml]")
 		os.Exit(2)
 	}
+	// Checked before minutes of cross-compiling: krew wants a v-prefixed semantic version,
+	// and `make krew-manifest` passes git describe's unless VERSION is given.
+	if !semverRe.MatchString(*version) {
+		fmt.Fprintf(os.Stderr, "krew: version %q is not vX.Y.Z: run make krew-manifest VERSION=vX.Y.Z on a release tag\n", *version)
+		os.Exit(2)
+	}
 	if err := release(*version, *dist, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "krew:", err)
 		os.Exit(1)

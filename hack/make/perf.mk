@@ -24,7 +24,7 @@ bench: ## handler benchmarks vs. the AdmissionReview decoding floor, with the me
 # a large AdmissionReview would take the whole budget. A failure leaves its input in
 # testdata/fuzz/<target>/ to commit as a regression case.
 FUZZ_TIME ?= 10s
-FUZZ_TARGETS := ./pkg/linkstate:FuzzDecodePrunedEqualsFull ./pkg/validate:FuzzRules ./pkg/server:FuzzServeHTTP
+FUZZ_TARGETS := ./internal/jsonprune:FuzzDecodePrunedEqualsFull ./pkg/validate:FuzzRules ./pkg/server:FuzzServeHTTP ./pkg/domain:FuzzApply
 
 fuzz: ## run every fuzz target for FUZZ_TIME (10s) each
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -8,6 +8,7 @@ import (
 	gomodjsonpatch "gomodules.xyz/jsonpatch/v2"
 
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
 )
 
 // A migration is stamped from the VMI found in the same input, as it would be stored.
@@ -54,8 +55,8 @@ spec: {vmiName: vm1}
 	}
 	// The VMI as stored: default defaulted to linkUp, "down" rewritten to linkDown.
 	stamp := map[string]string{
-		linkstate.AnnotationInterfaces: `{"default":"linkUp","sec":"linkDown"}`,
-		linkstate.AnnotationObserved:   `{}`,
+		migration.AnnotationInterfaces: `{"default":"linkUp","sec":"linkDown"}`,
+		migration.AnnotationObserved:   `{}`,
 	}
 	want := []Result{
 		{Kind: "VirtualMachineInstanceMigration", Namespace: "prod", Name: "mig-before-vmi", Allowed: true, source: "in.yaml#1",
@@ -65,8 +66,8 @@ spec: {vmiName: vm1}
 		{Kind: "VirtualMachineInstanceMigration", Namespace: "prod", Name: "mig-forged", Allowed: true, source: "in.yaml#3",
 			Causes: []Cause{}, Warnings: []string{},
 			Patch: []gomodjsonpatch.Operation{
-				{Operation: "add", Path: "/metadata/annotations/linkstate.kubevirt.io~1interfaces", Value: stamp[linkstate.AnnotationInterfaces]},
-				{Operation: "add", Path: "/metadata/annotations/linkstate.kubevirt.io~1observed", Value: stamp[linkstate.AnnotationObserved]},
+				{Operation: "add", Path: "/metadata/annotations/linkstate.kubevirt.io~1interfaces", Value: stamp[migration.AnnotationInterfaces]},
+				{Operation: "add", Path: "/metadata/annotations/linkstate.kubevirt.io~1observed", Value: stamp[migration.AnnotationObserved]},
 			}},
 		{Kind: "VirtualMachineInstanceMigration", Namespace: "other", Name: "mig-elsewhere", Allowed: true, source: "in.yaml#4",
 			Causes:   []Cause{},

@@ -191,7 +191,7 @@ func TestParseFixtures(t *testing.T) {
 			"testdata/list.json#1.items[0] VirtualMachineInstance old/legacy",
 			"testdata/list.json#1.items[1] Secret /s",
 		},
-		"testdata/proposal-vm.yaml": {"testdata/proposal-vm.yaml#1 VirtualMachine /my-vm"},
+		"testdata/pod-linkdown-vm.yaml": {"testdata/pod-linkdown-vm.yaml#1 VirtualMachine /my-vm"},
 	}
 	for file, want := range tests {
 		t.Run(file, func(t *testing.T) {

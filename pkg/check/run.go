@@ -13,9 +13,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/mutate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
-	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
 )
 
@@ -42,20 +42,19 @@ type Cause struct {
 // skipped. A migration is stamped from the VMI of the same namespace and name found among
 // docs, as the VMI would be stored (mutated).
 func Run(docs []Document, cfg linkstate.Config) (results []Result, skipped []Document) {
-	vmis := storedVMIs(docs, cfg)
-	migrationHandlers := server.MigrationHandlers(cfg, server.MigrationOptions{
-		VMIs: vmis, LookupTimeout: server.DefaultLookupTimeout, LookupFailure: linkstate.ActionWarn,
-	})
+	// Offline, stamps are not signed: the validating reviewer compares each with the VMI
+	// in the input, which cannot change between the two calls.
+	migrations := migration.Options{VMIs: storedVMIs(docs, cfg), LookupTimeout: migration.DefaultLookupTimeout, LookupFailure: linkstate.ActionWarn}
 	for _, d := range docs {
 		gvk := d.GroupVersionKind()
 		if k, ok := kindOf(gvk); ok {
 			results = append(results, judge(k.GroupKind, d,
-				&mutate.Handler{Kind: k, Config: cfg}, &validate.Handler{Kind: k, Config: cfg}))
+				&mutate.Reviewer{Kind: k, Config: cfg}, &validate.Reviewer{Kind: k, Config: cfg}))
 			continue
 		}
 		if isMigration(gvk) {
-			results = append(results, judge(linkstate.VirtualMachineInstanceMigrationKind, d,
-				migrationHandlers[server.PathMutateVMIM], migrationHandlers[server.PathValidateVMIM]))
+			results = append(results, judge(migration.Kind, d,
+				&migration.Mutator{Config: cfg, Options: migrations}, &migration.Validator{Config: cfg, Options: migrations}))
 			continue
 		}
 		skipped = append(skipped, d)
@@ -74,20 +73,20 @@ func kindOf(gvk schema.GroupVersionKind) (linkstate.Kind, bool) {
 }
 
 func isMigration(gvk schema.GroupVersionKind) bool {
-	return gvk.GroupKind() == linkstate.VirtualMachineInstanceMigrationKind && servedVersion(gvk.Version)
+	return gvk.GroupKind() == migration.Kind && servedVersion(gvk.Version)
 }
 
 func servedVersion(v string) bool { return v == "v1" || v == "v1alpha3" }
 
 // storedVMIs are the VMIs among docs as the API server would store them: mutated.
-func storedVMIs(docs []Document, cfg linkstate.Config) review.VMISet {
-	set := review.VMISet{}
+func storedVMIs(docs []Document, cfg linkstate.Config) migration.VMISet {
+	set := migration.VMISet{}
 	for _, d := range docs {
 		if k, ok := kindOf(d.GroupVersionKind()); !ok || k.GroupKind != linkstate.VirtualMachineInstance.GroupKind {
 			continue
 		}
 		raw := d.Raw
-		resp := (&mutate.Handler{Kind: linkstate.VirtualMachineInstance, Config: cfg}).Handle(context.Background(), request(linkstate.VirtualMachineInstance.GroupKind, d))
+		resp := (&mutate.Reviewer{Kind: linkstate.VirtualMachineInstance, Config: cfg}).Review(context.Background(), request(linkstate.VirtualMachineInstance.GroupKind, d))
 		if len(resp.Patches) > 0 {
 			if patched, err := applyPatch(raw, resp.Patches); err == nil {
 				raw = patched
@@ -112,13 +111,13 @@ func request(gk schema.GroupKind, d Document) admission.Request {
 }
 
 // judge runs the real handlers, as the API server would call them on create.
-func judge(gk schema.GroupKind, d Document, mutator, validator admission.Handler) Result {
+func judge(gk schema.GroupKind, d Document, mutator, validator review.Reviewer) Result {
 	res := Result{Kind: gk.Kind, Namespace: d.Namespace, Name: d.Name, source: d.Source,
 		Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
 	req := request(gk, d)
 	ctx := context.Background()
 
-	mutated := mutator.Handle(ctx, req)
+	mutated := mutator.Review(ctx, req)
 	res.Warnings = append(res.Warnings, mutated.Warnings...)
 	if !mutated.Allowed {
 		return denied(res, mutated)
@@ -132,7 +131,7 @@ func judge(gk schema.GroupKind, d Document, mutator, validator admission.Handler
 		}
 		req.Object.Raw = raw
 	}
-	validated := validator.Handle(ctx, req)
+	validated := validator.Review(ctx, req)
 	res.Warnings = append(res.Warnings, validated.Warnings...)
 	if !validated.Allowed {
 		return denied(res, validated)
@@ -141,7 +140,7 @@ func judge(gk schema.GroupKind, d Document, mutator, validator admission.Handler
 	return res
 }
 
-func denied(res Result, resp admission.Response) Result {
+func denied(res Result, resp review.Verdict) Result {
 	if resp.Result != nil && resp.Result.Details != nil && len(resp.Result.Details.Causes) > 0 {
 		for _, c := range resp.Result.Details.Causes {
 			res.Causes = append(res.Causes, Cause{Field: c.Field, Message: c.Message})

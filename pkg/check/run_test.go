@@ -84,24 +84,24 @@ func TestRun(t *testing.T) {
 			},
 			wantSkipped: []string{"testdata/mixed.yaml#3"},
 		},
-		"PROPOSAL.md's API example: link down on the pod network is allowed with the P1 warning": {
-			file: "testdata/proposal-vm.yaml",
+		"the reference VM: link down on the pod network is allowed with the P1 warning": {
+			file: "testdata/pod-linkdown-vm.yaml",
 			cfg:  linkstate.DefaultConfig(),
 			want: []Result{{
 				Kind: "VirtualMachine", Name: "my-vm", Allowed: true,
 				Causes: []Cause{}, Warnings: []string{warnP1VM}, Patch: noPatch(),
-				source: "testdata/proposal-vm.yaml#1",
+				source: "testdata/pod-linkdown-vm.yaml#1",
 			}},
 		},
-		"PROPOSAL.md's API example in the upstream dialect: linkDown rewritten to down": {
-			file: "testdata/proposal-vm.yaml",
+		"the reference VM in the upstream dialect: linkDown rewritten to down": {
+			file: "testdata/pod-linkdown-vm.yaml",
 			cfg:  upstream(),
 			want: []Result{{
 				Kind: "VirtualMachine", Name: "my-vm", Allowed: true,
 				Causes:   []Cause{},
 				Warnings: []string{warnAliasLinkDown, warnP1VM},
 				Patch:    []gomodjsonpatch.Operation{op("replace", "/spec/template/spec/domain/devices/interfaces/0/state", "down")},
-				source:   "testdata/proposal-vm.yaml#1",
+				source:   "testdata/pod-linkdown-vm.yaml#1",
 			}},
 		},
 		"a v1alpha3 VMI in a List is judged, the Secret beside it skipped": {
@@ -286,7 +286,7 @@ func applyResultPatch(t *testing.T, raw []byte, ops []gomodjsonpatch.Operation) 
 }
 
 func TestWriteText(t *testing.T) {
-	docs := append(parseFixture(t, "testdata/mixed.yaml"), parseFixture(t, "testdata/proposal-vm.yaml")...)
+	docs := append(parseFixture(t, "testdata/mixed.yaml"), parseFixture(t, "testdata/pod-linkdown-vm.yaml")...)
 	results, skipped := Run(docs, linkstate.DefaultConfig())
 	var out bytes.Buffer
 	WriteText(&out, results, skipped)
@@ -295,7 +295,7 @@ func TestWriteText(t *testing.T) {
 DENIED   VirtualMachineInstance prod/fast-  (testdata/mixed.yaml#2)
   error:   spec.domain.devices.interfaces[0].state: ` + msgSRIOVLinkDown + `
   error:   spec.domain.devices.interfaces[1].state: ` + msgNotSupportedSideways + `
-ALLOWED  VirtualMachine my-vm  (testdata/proposal-vm.yaml#1)
+ALLOWED  VirtualMachine my-vm  (testdata/pod-linkdown-vm.yaml#1)
   warning: ` + warnP1VM + `
 SKIPPED  v1 ConfigMap prod/settings  (testdata/mixed.yaml#3): not a KubeVirt VM, VMI or migration
 3 checked, 2 allowed, 1 denied, 1 skipped

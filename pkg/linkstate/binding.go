@@ -6,6 +6,11 @@ import v1 "kubevirt.io/api/core/v1"
 type BindingKind string
 
 const (
+	// BindingNone is an interface that names no binding at all. KubeVirt before v1.9 reads
+	// it as bridge; v1.9 rejects it. Link up/down on it is allowed (as on bridge), but it
+	// is neither defaulted (D1) nor hot-unpluggable (A1: KubeVirt requires an explicit
+	// bridge for absent).
+	BindingNone         BindingKind = "none"
 	BindingBridge       BindingKind = "bridge"
 	BindingMasquerade   BindingKind = "masquerade"
 	BindingSRIOV        BindingKind = "sriov"
@@ -29,14 +34,16 @@ type Binding struct {
 
 // String names the binding the way a user wrote it.
 func (b Binding) String() string {
-	if b.Name != "" {
+	switch {
+	case b.Name != "":
 		return b.Name
+	case b.Kind == BindingNone:
+		return "no binding"
 	}
 	return string(b.Kind)
 }
 
-// ClassifyBinding names the binding of an interface. An interface with no binding at all
-// is a bridge: the API documents bridge as the default binding method.
+// ClassifyBinding names the binding of an interface.
 func ClassifyBinding(iface *v1.Interface) Binding {
 	var found []Binding
 	add := func(set bool, b Binding) {
@@ -57,7 +64,7 @@ func ClassifyBinding(iface *v1.Interface) Binding {
 	}
 	switch len(found) {
 	case 0:
-		return Binding{Kind: BindingBridge}
+		return Binding{Kind: BindingNone}
 	case 1:
 		return found[0]
 	}

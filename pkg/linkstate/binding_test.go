@@ -14,7 +14,7 @@ func TestClassifyBinding(t *testing.T) {
 		iface v1.Interface
 		want  Binding
 	}{
-		"none is bridge":   {v1.Interface{Name: "n"}, Binding{Kind: BindingBridge}},
+		"none":             {v1.Interface{Name: "n"}, Binding{Kind: BindingNone}},
 		"bridge":           {m(v1.InterfaceBindingMethod{Bridge: &v1.InterfaceBridge{}}), Binding{Kind: BindingBridge}},
 		"masquerade":       {m(v1.InterfaceBindingMethod{Masquerade: &v1.InterfaceMasquerade{}}), Binding{Kind: BindingMasquerade}},
 		"sriov":            {m(v1.InterfaceBindingMethod{SRIOV: &v1.InterfaceSRIOV{}}), Binding{Kind: BindingSRIOV}},
@@ -41,6 +41,9 @@ func TestBindingString(t *testing.T) {
 	}
 	if got := (Binding{Kind: BindingSRIOV}).String(); got != "sriov" {
 		t.Errorf("sriov String() = %q", got)
+	}
+	if got := (Binding{Kind: BindingNone}).String(); got != "no binding" {
+		t.Errorf("none String() = %q", got)
 	}
 }
 

@@ -81,7 +81,8 @@ func (c Config) Plugin(name string) PluginSupport {
 // AppliesLinkState reports whether an interface with this binding is known to honour a
 // link state: bridge, masquerade and plugins declared supported. Only these are defaulted
 // to link up (rule D1); defaulting any other would create a denial or a warning the user
-// never asked for.
+// never asked for. An interface with no binding is not among them: until it names one,
+// KubeVirt v1.9 rejects it and older releases decide its binding themselves.
 func (c Config) AppliesLinkState(b Binding) bool {
 	switch b.Kind {
 	case BindingBridge, BindingMasquerade:

@@ -29,6 +29,7 @@ func TestAppliesLinkState(t *testing.T) {
 	}
 	tests := map[Binding]bool{
 		{Kind: BindingBridge}:                      true,
+		{Kind: BindingNone}:                        false,
 		{Kind: BindingMasquerade}:                  true,
 		{Kind: BindingPlugin, Name: "good"}:        true,
 		{Kind: BindingPlugin, Name: "bad"}:         false,

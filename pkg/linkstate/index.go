@@ -4,8 +4,8 @@ import v1 "kubevirt.io/api/core/v1"
 
 // SpecIndex finds the interfaces and networks of a VMI spec by name. Rules look up, for
 // every interface, its network and on update its old self: with linear scans, judging a
-// VM with a thousand interfaces took a million comparisons. Like FindNetwork, it returns
-// the first of duplicate names (duplicates are KubeVirt's validator's to report).
+// VM with a thousand interfaces took a million comparisons. It returns the first of
+// duplicate names (duplicates are KubeVirt's validator's to report).
 type SpecIndex struct {
 	spec     *v1.VirtualMachineInstanceSpec
 	ifaces   map[string]int

@@ -32,8 +32,15 @@ func TestSpecIndexAgreesWithScans(t *testing.T) {
 			idx := linkstate.IndexSpec(spec)
 			names := []string{"", "a", "b", "c", "d", "0", "249", "259", "299"}
 			for _, n := range names {
-				if got, want := idx.Network(n), linkstate.FindNetwork(spec, n); got != want {
-					t.Errorf("Network(%q) = %p, FindNetwork = %p", n, got, want)
+				var wantNet *v1.Network
+				for i := range spec.Networks {
+					if spec.Networks[i].Name == n {
+						wantNet = &spec.Networks[i]
+						break
+					}
+				}
+				if got := idx.Network(n); got != wantNet {
+					t.Errorf("Network(%q) = %p, first match = %p", n, got, wantNet)
 				}
 				var want *v1.Interface
 				for i := range spec.Domain.Devices.Interfaces {

@@ -24,16 +24,3 @@ func TestIsDefaultNetwork(t *testing.T) {
 		}
 	}
 }
-
-func TestFindNetwork(t *testing.T) {
-	spec := &v1.VirtualMachineInstanceSpec{Networks: []v1.Network{{Name: "a"}, {Name: "b"}}}
-	if n := FindNetwork(spec, "b"); n == nil || n != &spec.Networks[1] {
-		t.Errorf("FindNetwork(b) = %v, want the second network", n)
-	}
-	if n := FindNetwork(spec, "c"); n != nil {
-		t.Errorf("FindNetwork(c) = %v, want nil", n)
-	}
-	if n := FindNetwork(&v1.VirtualMachineInstanceSpec{}, "a"); n != nil {
-		t.Errorf("FindNetwork on no networks = %v, want nil", n)
-	}
-}

@@ -2,12 +2,12 @@ package linkstate
 
 import (
 	"fmt"
-	"reflect"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	v1 "kubevirt.io/api/core/v1"
-	utiljson "sigs.k8s.io/json"
+
+	"github.com/linkstate-webhook/linkstate-webhook/internal/jsonprune"
 )
 
 // Kind describes one of the KubeVirt kinds whose interfaces carry a state, and where the
@@ -32,11 +32,6 @@ var (
 		SpecPointer: "/spec",
 	}
 )
-
-// InterfacesPath is the field path of the interface list.
-func (k Kind) InterfacesPath() *field.Path {
-	return k.SpecPath.Child("domain", "devices", "interfaces")
-}
 
 // StatePointer is the JSON pointer of interfaces[i].state.
 func (k Kind) StatePointer(i int) string {
@@ -99,6 +94,13 @@ type (
 	}
 )
 
+// The decoders read only the members of the shapes above (see internal/jsonprune): most of
+// a stored VM is managed fields, annotations, disks and cloud-init the rules never read.
+var (
+	vmDecoder  = jsonprune.NewDecoder[vmDocument]()
+	vmiDecoder = jsonprune.NewDecoder[vmiDocument]()
+)
+
 // Decode reads a VM or VMI from its JSON. Field names are matched case-sensitively, as the
 // API server does. An error names the kind and what could not be read.
 func (k Kind) Decode(raw []byte) (*Object, error) {
@@ -111,7 +113,7 @@ func (k Kind) Decode(raw []byte) (*Object, error) {
 	switch k.GroupKind.Kind {
 	case VirtualMachine.GroupKind.Kind:
 		var doc vmDocument
-		if err := unmarshal(raw, &doc); err != nil {
+		if err := vmDecoder.Unmarshal(raw, &doc); err != nil {
 			return nil, fmt.Errorf("cannot read %s: %w", k.GroupKind.Kind, err)
 		}
 		meta = doc.Metadata
@@ -121,7 +123,7 @@ func (k Kind) Decode(raw []byte) (*Object, error) {
 		obj.Running = VMStatusRunning(doc.Status.Created, doc.Status.Ready, doc.Status.PrintableStatus)
 	case VirtualMachineInstance.GroupKind.Kind:
 		var doc vmiDocument
-		if err := unmarshal(raw, &doc); err != nil {
+		if err := vmiDecoder.Unmarshal(raw, &doc); err != nil {
 			return nil, fmt.Errorf("cannot read %s: %w", k.GroupKind.Kind, err)
 		}
 		meta, spec = doc.Metadata, &doc.Spec
@@ -138,20 +140,6 @@ func (k Kind) Decode(raw []byte) (*Object, error) {
 		obj.Spec.Networks = spec.Networks
 	}
 	return obj, nil
-}
-
-// unmarshal matches field names case-sensitively, as the API server does: unlike
-// encoding/json, it does not read "State" as "state". Only the members the type of into
-// has fields for are decoded (see prune.go); an error always comes from decoding the
-// whole of raw, so its message does not depend on that shortcut.
-func unmarshal(raw []byte, into any) error {
-	if pruned, ok := prune(raw, keepTreeOf(into)); ok {
-		if utiljson.UnmarshalCaseSensitivePreserveInts(pruned, into) == nil {
-			return nil
-		}
-		reflect.ValueOf(into).Elem().SetZero()
-	}
-	return utiljson.UnmarshalCaseSensitivePreserveInts(raw, into)
 }
 
 // VMStatusRunning decides from a VM's status whether it has a running VMI, which is when

@@ -37,7 +37,7 @@ const (
 type Dialect string
 
 const (
-	// Seed spells link state linkUp / linkDown, as the design proposal and the patched
+	// Seed spells link state linkUp / linkDown, as the feature was first specified and the patched
 	// virt-launcher images do. It is the default.
 	Seed Dialect = "seed"
 	// Upstream spells link state up / down, as stock KubeVirt >= v1.5 does.

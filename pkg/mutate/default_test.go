@@ -9,6 +9,7 @@ import (
 	v1 "kubevirt.io/api/core/v1"
 
 	. "github.com/linkstate-webhook/linkstate-webhook/internal/fixture"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/finding"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
@@ -20,18 +21,25 @@ func TestDefaultStates(t *testing.T) {
 	if err := withPlugins.SetPlugins([]string{"good"}, []string{"bad"}); err != nil {
 		t.Fatal(err)
 	}
-	aliasWarning := func(i int, from, dialect, to string) string {
-		return fmt.Sprintf("spec.domain.devices.interfaces[%d].state: "+msgAliasRewritten, i, from, dialect, to)
+	aliasWarning := func(i int, from, dialect, to string) finding.Finding {
+		return finding.Warn(finding.RuleAliasRewrite, field.NewPath("spec", "domain", "devices", "interfaces").Index(i).Child("state"),
+			fmt.Sprintf(msgAliasRewritten, from, dialect, to))
 	}
 	tests := map[string]struct {
 		cfg          linkstate.Config
 		in           []v1.Interface
 		want         []v1.InterfaceState
-		wantWarnings []string
+		wantWarnings finding.Findings
 	}{
-		"D1: empty becomes linkUp on bridge, masquerade and no binding": {
-			cfg: seed, in: Ifaces(Bridge("a", ""), Masquerade("b", ""), NoBinding("c", "")),
-			want: []v1.InterfaceState{"linkUp", "linkUp", "linkUp"},
+		"D1: empty becomes linkUp on bridge and masquerade": {
+			cfg: seed, in: Ifaces(Bridge("a", ""), Masquerade("b", "")),
+			want: []v1.InterfaceState{"linkUp", "linkUp"},
+		},
+		// KubeVirt v1.9 rejects an interface with no binding, and older releases pick its
+		// binding themselves: it is left as written (empty is link up anyway).
+		"D1: empty stays empty on an interface with no binding": {
+			cfg: seed, in: Ifaces(NoBinding("a", "")),
+			want: []v1.InterfaceState{""},
 		},
 		"D1: empty stays empty where link state is not applied": {
 			cfg: seed, in: Ifaces(SRIOV("a", ""), PasstBinding("b", ""), Slirp("c", ""), BridgeAndMasquerade("d", "")),
@@ -48,12 +56,12 @@ func TestDefaultStates(t *testing.T) {
 		"D2: upstream spellings become seed spellings, with a warning each": {
 			cfg: seed, in: Ifaces(Bridge("a", "up"), SRIOV("b", "down")),
 			want:         []v1.InterfaceState{"linkUp", "linkDown"},
-			wantWarnings: []string{aliasWarning(0, "up", "upstream", "linkUp"), aliasWarning(1, "down", "upstream", "linkDown")},
+			wantWarnings: finding.Findings{aliasWarning(0, "up", "upstream", "linkUp"), aliasWarning(1, "down", "upstream", "linkDown")},
 		},
 		"D1 and D2 in the upstream dialect": {
 			cfg: upstream, in: Ifaces(Bridge("a", ""), Bridge("b", "linkDown"), Bridge("c", "down")),
 			want:         []v1.InterfaceState{"up", "down", "down"},
-			wantWarnings: []string{aliasWarning(1, "linkDown", "seed", "down")},
+			wantWarnings: finding.Findings{aliasWarning(1, "linkDown", "seed", "down")},
 		},
 		"no interfaces": {cfg: seed},
 	}

@@ -10,44 +10,29 @@ import (
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
 )
 
-// Handler is the mutating webhook for one kind (VM or VMI).
-type Handler struct {
+// Reviewer is the mutating webhook for one kind (VM or VMI).
+type Reviewer struct {
 	Kind   linkstate.Kind
 	Config linkstate.Config
-	// Name labels this webhook in metrics.
-	Name string
 }
 
-var _ admission.Handler = (*Handler)(nil)
+var _ review.Reviewer = (*Reviewer)(nil)
 
-// Handle defaults the states of a VM (create and update) or a VMI (create only: KubeVirt's
+// Review defaults the states of a VM (create and update) or a VMI (create only: KubeVirt's
 // VM controller copies the VM's states into the VMI, and rewriting them on every VMI update
 // would fight it). An object being deleted is left alone.
-func (h *Handler) Handle(_ context.Context, req admission.Request) admission.Response {
+func (r *Reviewer) Review(_ context.Context, req admission.Request) review.Verdict {
 	// Defaulting reads only the new object: the old one is not decoded.
-	obj, resp, done := review.Object(h.Kind, req)
+	obj, resp, done := review.Object(r.Kind, req)
 	switch {
 	case done:
+		return review.Answer(resp)
 	case obj.Deleting:
-		resp = admission.Allowed("being deleted")
-	case req.Operation == admissionv1.Update && h.Kind.GroupKind == linkstate.VirtualMachineInstance.GroupKind:
-		resp = admission.Allowed("VMIs are defaulted on create only")
-	default:
-		ifaces, warnings := DefaultStates(h.Kind.SpecPath, &obj.Spec, h.Config)
-		resp = admission.Patched("", StatePatch(h.Kind, obj.Spec.Domain.Devices.Interfaces, ifaces)...).WithWarnings(warnings...)
+		return review.Answer(admission.Allowed("being deleted"))
+	case req.Operation == admissionv1.Update && r.Kind.GroupKind == linkstate.VirtualMachineInstance.GroupKind:
+		return review.Answer(admission.Allowed("VMIs are defaulted on create only"))
 	}
-	review.RecordDecision(h.Name, string(req.Operation), outcome(resp))
-	return resp
-}
-
-func outcome(resp admission.Response) string {
-	switch {
-	case !resp.Allowed:
-		return review.OutcomeErrored
-	case len(resp.Patches) > 0:
-		return review.OutcomePatched
-	case len(resp.Warnings) > 0:
-		return review.OutcomeWarned
-	}
-	return review.OutcomeAllowed
+	ifaces, fs := DefaultStates(r.Kind.SpecPath, &obj.Spec, r.Config)
+	resp = admission.Patched("", StatePatch(r.Kind, obj.Spec.Domain.Devices.Interfaces, ifaces)...).WithWarnings(fs.Warnings()...)
+	return review.Verdict{Response: resp, Findings: fs}
 }

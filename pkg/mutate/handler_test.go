@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
 )
 
 const (
@@ -36,16 +37,16 @@ func request(kind linkstate.Kind, op admissionv1.Operation, object, old string) 
 }
 
 // Through admission.Webhook, as the server calls it: Complete fills in uid, patch and patchType.
-func handle(h admission.Handler, req admission.Request) admission.Response {
-	return (&admission.Webhook{Handler: h}).Handle(context.Background(), req)
+func handle(r review.Reviewer, req admission.Request) admission.Response {
+	return (&admission.Webhook{Handler: review.Handler(r)}).Handle(context.Background(), req)
 }
 
 func TestHandlerPatches(t *testing.T) {
 	cfg := linkstate.DefaultConfig()
-	vm := &Handler{Kind: linkstate.VirtualMachine, Config: cfg}
-	vmi := &Handler{Kind: linkstate.VirtualMachineInstance, Config: cfg}
+	vm := &Reviewer{Kind: linkstate.VirtualMachine, Config: cfg}
+	vmi := &Reviewer{Kind: linkstate.VirtualMachineInstance, Config: cfg}
 	tests := map[string]struct {
-		h         admission.Handler
+		h         review.Reviewer
 		req       admission.Request
 		wantPatch string
 	}{
@@ -86,7 +87,7 @@ func TestHandlerPatches(t *testing.T) {
 
 func TestHandlerAliasWarning(t *testing.T) {
 	obj := strings.Replace(vmEmptyBridge, `"bridge":{}`, `"bridge":{},"state":"down"`, 1)
-	resp := handle(&Handler{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}, request(linkstate.VirtualMachine, admissionv1.Create, obj, ""))
+	resp := handle(&Reviewer{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}, request(linkstate.VirtualMachine, admissionv1.Create, obj, ""))
 	want := `spec.template.spec.domain.devices.interfaces[0].state: "down" is the upstream dialect's spelling; stored as "linkDown", the spelling this cluster uses`
 	if len(resp.Warnings) != 1 || resp.Warnings[0] != want {
 		t.Errorf("warnings = %q, want [%q]", resp.Warnings, want)
@@ -97,7 +98,7 @@ func TestHandlerAliasWarning(t *testing.T) {
 }
 
 func TestHandlerBadRequests(t *testing.T) {
-	h := &Handler{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}
+	h := &Reviewer{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}
 	wrongKind := request(linkstate.VirtualMachine, admissionv1.Create, `{}`, "")
 	wrongKind.Kind = metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
 	tests := map[string]struct {

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	v1 "kubevirt.io/api/core/v1"
 
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
@@ -86,7 +87,7 @@ func DeniedForSpelling(err error, k linkstate.Kind, indexes []int) bool {
 	}
 	fields := map[string]bool{}
 	for _, i := range indexes {
-		fields[k.InterfacesPath().Index(i).Child("state").String()] = true
+		fields[StatePath(k, i).String()] = true
 	}
 	for _, c := range details.Causes {
 		if fields[c.Field] {
@@ -94,6 +95,11 @@ func DeniedForSpelling(err error, k linkstate.Kind, indexes []int) bool {
 		}
 	}
 	return false
+}
+
+// StatePath is the field path of interfaces[i].state, as denials name it.
+func StatePath(k linkstate.Kind, i int) *field.Path {
+	return k.SpecPath.Child("domain", "devices", "interfaces").Index(i).Child("state")
 }
 
 func appendOnce[T comparable](list []T, v T) []T {

@@ -71,7 +71,7 @@ func TestDeniedForSpelling(t *testing.T) {
 	invalid := func(path *field.Path) error {
 		return apierrors.NewInvalid(gk, "web", field.ErrorList{field.NotSupported(path, "linkDown", []string{"up", "down", "absent"})})
 	}
-	ifaces := linkstate.VirtualMachine.InterfacesPath()
+	ifaces := linkstate.VirtualMachine.SpecPath.Child("domain", "devices", "interfaces")
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -81,7 +81,7 @@ func TestDeniedForSpelling(t *testing.T) {
 		{"wrapped", fmt.Errorf("patching: %w", invalid(ifaces.Index(1).Child("state"))), true},
 		{"state of another interface", invalid(ifaces.Index(0).Child("state")), false},
 		{"another field", invalid(ifaces.Index(1).Child("model")), false},
-		{"the VMI's path", invalid(linkstate.VirtualMachineInstance.InterfacesPath().Index(1).Child("state")), false},
+		{"the VMI's path", invalid(StatePath(linkstate.VirtualMachineInstance, 1)), false},
 		{"forbidden", apierrors.NewForbidden(schema.GroupResource{}, "web", errors.New("no")), false},
 		{"not an API error", errors.New("connection refused"), false},
 		{"invalid without details", apierrors.NewGenericServerResponse(http.StatusUnprocessableEntity, "patch", schema.GroupResource{}, "", "", 0, false), false},
@@ -117,6 +117,6 @@ func TestFailedTest(t *testing.T) {
 
 func invalid422() error {
 	return apierrors.NewInvalid(schema.GroupKind{Group: "kubevirt.io", Kind: "VirtualMachine"}, "web", field.ErrorList{
-		field.Invalid(linkstate.VirtualMachine.InterfacesPath().Index(1).Child("state"), "linkDown", "link state cannot be set on an SR-IOV interface"),
+		field.Invalid(StatePath(linkstate.VirtualMachine, 1), "linkDown", "link state cannot be set on an SR-IOV interface"),
 	})
 }

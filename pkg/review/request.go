@@ -18,7 +18,7 @@ import (
 // response for operations and subresources this service has no opinion on, an error
 // naming the problem for anything malformed.
 func Object(k linkstate.Kind, req admission.Request) (obj *linkstate.Object, resp admission.Response, done bool) {
-	if resp, done = screen(k.GroupKind, req); done {
+	if resp, done = Screen(k.GroupKind, req); done {
 		return nil, resp, true
 	}
 	obj, err := k.Decode(req.Object.Raw)
@@ -28,10 +28,10 @@ func Object(k linkstate.Kind, req admission.Request) (obj *linkstate.Object, res
 	return obj, admission.Response{}, false
 }
 
-// screen answers the requests that are not for this endpoint's kind (an error: the webhook
+// Screen answers the requests that are not for this endpoint's kind (an error: the webhook
 // configuration is wrong) or that this service has no opinion on: subresources, and
 // operations other than CREATE and UPDATE.
-func screen(gk schema.GroupKind, req admission.Request) (admission.Response, bool) {
+func Screen(gk schema.GroupKind, req admission.Request) (admission.Response, bool) {
 	switch {
 	case req.Kind.Group != gk.Group || req.Kind.Kind != gk.Kind:
 		return admission.Errored(http.StatusBadRequest, fmt.Errorf(

@@ -12,20 +12,15 @@ import (
 
 	"github.com/linkstate-webhook/linkstate-webhook/internal/workload"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
 )
 
-// registrar keeps what Register serves, so the benchmarks run exactly the http.Handlers
-// the webhook server gets (wrappers included), minus TLS and the network.
-type registrar map[string]http.Handler
-
-func (r registrar) Register(path string, h http.Handler) { r[path] = h }
-
-func served(tb testing.TB) registrar {
+// served are exactly the http.Handlers the webhook server registers (limit, decoding and
+// metrics included), minus TLS and the network.
+func served(tb testing.TB) map[string]http.Handler {
 	tb.Helper()
-	r := registrar{}
-	server.Register(r, linkstate.DefaultConfig())
-	return r
+	return server.Handlers(linkstate.DefaultConfig(), migration.Options{VMIs: migration.VMISet{}, LookupTimeout: time.Second})
 }
 
 // baseline is the floor every admission webhook built on controller-runtime pays: the same
@@ -96,7 +91,7 @@ func benchCases(sizes []int) []benchCase {
 // BenchmarkHandlers measures each served VM handler on a realistic AdmissionReview and,
 // in the same benchmark and in alternating blocks of iterations, the baseline on the same
 // bytes. ns/op, B/op and allocs/op are the handler's; `ratio` is handler time over
-// baseline time, the number DESIGN's speed goal (≤ 1.5) is about; `baseline-ns/op` is
+// baseline time, the number the speed goal (≤ 1.5, docs/performance.md) is about; `baseline-ns/op` is
 // shown so the ratio can be checked. Alternating blocks keep both sides under the same
 // machine load and GC state, which on a shared 2-core machine matters more than anything.
 func BenchmarkHandlers(b *testing.B) {

@@ -1,4 +1,4 @@
-// Package server wires the admission handlers to their HTTP paths, and holds the TLS and
-// health settings of the webhook server. cmd/webhook runs it inside a controller-runtime
-// manager; tests run it on a bare webhook.Server.
+// Package server builds linkstate-webhook's server in one place (New): every reviewer on
+// its path behind the body limit and the metrics decorator, TLS, health and readiness,
+// metrics, and the drain on SIGTERM, run by a controller-runtime manager.
 package server

@@ -69,18 +69,3 @@ func (d *Drain) Checker() healthz.Checker {
 		return nil
 	}
 }
-
-// Wrapped is a Registrar that registers every handler on r wrapped by wrap: the way to
-// put LimitBody and Drain.Handler in front of what Register and RegisterMigrations serve.
-func Wrapped(r Registrar, wrap func(http.Handler) http.Handler) Registrar {
-	return wrappingRegistrar{r, wrap}
-}
-
-type wrappingRegistrar struct {
-	Registrar
-	wrap func(http.Handler) http.Handler
-}
-
-func (w wrappingRegistrar) Register(path string, h http.Handler) {
-	w.Registrar.Register(path, w.wrap(h))
-}

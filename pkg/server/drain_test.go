@@ -50,11 +50,9 @@ func TestDrainContext(t *testing.T) {
 // server, so a kept-alive client reconnects (elsewhere) for its next review.
 func TestDrainHandler(t *testing.T) {
 	d := &server.Drain{Delay: time.Hour}
-	hooks := registrar{}
-	server.Wrapped(hooks, d.Handler).Register("/x", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	srv := httptest.NewServer(d.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
-	}))
-	srv := httptest.NewServer(hooks["/x"])
+	})))
 	defer srv.Close()
 
 	get := func() *http.Response {

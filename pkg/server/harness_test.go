@@ -18,11 +18,13 @@ import (
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/linkstate-webhook/linkstate-webhook/internal/testpki"
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testwait"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
 )
 
@@ -35,7 +37,7 @@ func TestMain(m *testing.M) {
 // waitLimit bounds every wait in these tests; nothing here should come near it.
 const waitLimit = 30 * time.Second
 
-// testServer is the webhook server as cmd/webhook builds it, on a free local port, with
+// testServer is the webhook server as cmd/webhook builds it (server.New), on a free local port, with
 // certificates from its own CA.
 type testServer struct {
 	ca      *testpki.CA
@@ -53,13 +55,21 @@ func startServer(t *testing.T) *testServer {
 
 	port := freePort(t)
 	ts.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	srv := webhook.NewServer(webhook.Options{
-		Host:    "127.0.0.1",
-		Port:    port,
-		CertDir: ts.certDir,
-		TLSOpts: server.TLSOptions(false),
+	srv, err := server.New(server.Options{
+		Rules:      linkstate.DefaultConfig(),
+		Migrations: migration.Options{VMIs: migration.VMISet{}, LookupTimeout: time.Second},
+		// No API server is needed: the VMIs come from the set above.
+		RestConfig:             &rest.Config{Host: "https://127.0.0.1:1"},
+		Host:                   "127.0.0.1",
+		Port:                   port,
+		CertDir:                ts.certDir,
+		HealthProbeBindAddress: "0",
+		MetricsBindAddress:     "0",
+		ShutdownTimeout:        5 * time.Second,
 	})
-	server.Register(srv, linkstate.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
@@ -76,23 +86,14 @@ func startServer(t *testing.T) *testServer {
 		}
 	})
 
-	started := srv.StartedChecker()
-	deadline := time.Now().Add(waitLimit)
-	for {
-		err := started(nil)
-		if err == nil {
-			break
-		}
+	pollUntil(t, "the webhook server is ready", func() error {
 		select {
 		case serr := <-stopped:
 			t.Fatalf("webhook server stopped before it was ready: %v", serr)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("webhook server not ready within %v: %v", waitLimit, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return srv.Started()
+	})
 
 	ts.client = ts.newClient(t, &tls.Config{})
 	return ts
@@ -170,20 +171,10 @@ func (ts *testServer) reviewRaw(t *testing.T, path string, body []byte) (metav1.
 	return ar.TypeMeta, ar.Response
 }
 
-// pollUntil calls try until it returns nil or waitLimit passes.
+// pollUntil waits up to waitLimit for try to succeed.
 func pollUntil(t *testing.T, what string, try func() error) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for {
-		err := try()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", what, waitLimit, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testwait.Until(t, what, waitLimit, try)
 }
 
 var errNoPeerCert = errors.New("no peer certificate")

@@ -13,6 +13,7 @@ import (
 	. "github.com/linkstate-webhook/linkstate-webhook/internal/fixture"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/mutate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
 )
 
@@ -139,7 +140,7 @@ func (g *specGen) config() linkstate.Config {
 }
 
 // FuzzRules runs the mutating then the validating handler on generated VMs and VMIs,
-// created or updated, running or not, and checks what DESIGN.md promises of mutation:
+// created or updated, running or not, and checks what the README promises of mutation:
 //   - nothing panics (panic recovery is off, so a panic fails the fuzz run);
 //   - the patch holds only add or replace on interfaces/N/state, applies to the object as
 //     RFC 6902 (evanphx/json-patch), and changes no other field, known or unknown;
@@ -177,11 +178,11 @@ func FuzzRules(f *testing.F) {
 			req.OldObject.Raw = old
 			return req
 		}
-		noRecover := func(h admission.Handler) *admission.Webhook {
-			return (&admission.Webhook{Handler: h}).WithRecoverPanic(false)
+		noRecover := func(r review.Reviewer) *admission.Webhook {
+			return (&admission.Webhook{Handler: review.Handler(r)}).WithRecoverPanic(false)
 		}
-		mutator := noRecover(&mutate.Handler{Kind: kind, Config: cfg})
-		validator := noRecover(&validate.Handler{Kind: kind, Config: cfg})
+		mutator := noRecover(&mutate.Reviewer{Kind: kind, Config: cfg})
+		validator := noRecover(&validate.Reviewer{Kind: kind, Config: cfg})
 		ctx := context.Background()
 
 		resp := mutator.Handle(ctx, request(original))

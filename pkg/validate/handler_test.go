@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
 )
 
 const (
@@ -43,8 +44,8 @@ func request(kind linkstate.Kind, op admissionv1.Operation, object, old string) 
 	return req
 }
 
-func handle(h admission.Handler, req admission.Request) admission.Response {
-	return (&admission.Webhook{Handler: h}).Handle(context.Background(), req)
+func handle(r review.Reviewer, req admission.Request) admission.Response {
+	return (&admission.Webhook{Handler: review.Handler(r)}).Handle(context.Background(), req)
 }
 
 // A denial is the API server's own Invalid status: kubectl prints it like built-in validation.
@@ -52,7 +53,7 @@ func TestHandlerDenialIsInvalidStatus(t *testing.T) {
 	for _, dryRun := range []bool{false, true} {
 		req := request(linkstate.VirtualMachine, admissionv1.Create, vmTwoErrors, "")
 		req.DryRun = ptr.To(dryRun)
-		resp := handle(&Handler{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}, req)
+		resp := handle(&Reviewer{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}, req)
 		if resp.Allowed || resp.UID != "uid-1" {
 			t.Fatalf("dryRun=%v: allowed=%v uid=%q", dryRun, resp.Allowed, resp.UID)
 		}
@@ -84,7 +85,7 @@ func TestHandlerDenialIsInvalidStatus(t *testing.T) {
 }
 
 func TestHandlerAllowsWithWarnings(t *testing.T) {
-	resp := handle(&Handler{Kind: linkstate.VirtualMachineInstance, Config: linkstate.DefaultConfig()},
+	resp := handle(&Reviewer{Kind: linkstate.VirtualMachineInstance, Config: linkstate.DefaultConfig()},
 		request(linkstate.VirtualMachineInstance, admissionv1.Create, vmiPodDown, ""))
 	want := []string{"spec.domain.devices.interfaces[0].state: " + msgDefaultNetDown}
 	if !resp.Allowed || resp.Result.Code != http.StatusOK {
@@ -97,7 +98,7 @@ func TestHandlerAllowsWithWarnings(t *testing.T) {
 
 // T1 through the handler: the old object's status decides whether the VM runs.
 func TestHandlerRunningVMUpdate(t *testing.T) {
-	h := &Handler{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}
+	h := &Reviewer{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}
 	replugged := strings.Replace(vmRunningUnplugged, `"state":"absent"`, `"state":"linkUp"`, 1)
 	resp := handle(h, request(linkstate.VirtualMachine, admissionv1.Update, replugged, vmRunningUnplugged))
 	if resp.Allowed || resp.Result.Code != http.StatusUnprocessableEntity || len(resp.Result.Details.Causes) != 1 ||
@@ -111,7 +112,7 @@ func TestHandlerRunningVMUpdate(t *testing.T) {
 }
 
 func TestHandlerBadRequests(t *testing.T) {
-	h := &Handler{Kind: linkstate.VirtualMachineInstance, Config: linkstate.DefaultConfig()}
+	h := &Reviewer{Kind: linkstate.VirtualMachineInstance, Config: linkstate.DefaultConfig()}
 	wrongKind := request(linkstate.VirtualMachineInstance, admissionv1.Create, vmiPodDown, "")
 	wrongKind.Kind.Kind = "VirtualMachine"
 	tests := map[string]struct {
@@ -136,7 +137,7 @@ func TestHandlerBadRequests(t *testing.T) {
 }
 
 func TestHandlerNotJudged(t *testing.T) {
-	h := &Handler{Kind: linkstate.VirtualMachineInstance, Config: linkstate.DefaultConfig()}
+	h := &Reviewer{Kind: linkstate.VirtualMachineInstance, Config: linkstate.DefaultConfig()}
 	status := request(linkstate.VirtualMachineInstance, admissionv1.Update, `garbage`, `garbage`)
 	status.SubResource = "status"
 	for name, req := range map[string]admission.Request{

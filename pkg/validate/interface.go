@@ -4,13 +4,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	v1 "kubevirt.io/api/core/v1"
 
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/finding"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
 // Interfaces applies the per-interface rules (V1, B1–B4, A1, A2, P1) to every interface of
 // a VMI spec; specPath is where that spec sits (spec for a VMI, spec.template.spec for a VM).
 // Every violation is reported, not only the first.
-func Interfaces(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, cfg linkstate.Config) Findings {
+func Interfaces(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, cfg linkstate.Config) finding.Findings {
 	return interfacesExcept(specPath, spec, linkstate.IndexSpec(spec), nil, cfg)
 }
 
@@ -18,7 +19,7 @@ func Interfaces(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, cfg l
 // and network are what they were in the old spec is not judged again. Without that, an
 // object stored before this webhook (or before a settings change) could no longer be
 // updated at all — not even to remove a finalizer — for a value its owner did not touch.
-func InterfacesUpdate(specPath *field.Path, spec, old *v1.VirtualMachineInstanceSpec, cfg linkstate.Config) Findings {
+func InterfacesUpdate(specPath *field.Path, spec, old *v1.VirtualMachineInstanceSpec, cfg linkstate.Config) finding.Findings {
 	idx, oldIdx := linkstate.IndexSpec(spec), linkstate.IndexSpec(old)
 	return interfacesExcept(specPath, spec, idx, func(i int) bool {
 		return unchangedSince(oldIdx, idx, &spec.Domain.Devices.Interfaces[i], cfg.Dialect)
@@ -26,8 +27,8 @@ func InterfacesUpdate(specPath *field.Path, spec, old *v1.VirtualMachineInstance
 }
 
 // interfacesExcept judges the interfaces of spec (indexed by idx) that skip does not skip.
-func interfacesExcept(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, idx *linkstate.SpecIndex, skip func(int) bool, cfg linkstate.Config) Findings {
-	var fs Findings
+func interfacesExcept(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, idx *linkstate.SpecIndex, skip func(int) bool, cfg linkstate.Config) finding.Findings {
+	var fs finding.Findings
 	ifacesPath := specPath.Child("domain", "devices", "interfaces")
 	for i := range spec.Domain.Devices.Interfaces {
 		if skip != nil && skip(i) {
@@ -41,12 +42,12 @@ func interfacesExcept(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec,
 
 // validateInterface judges one interface. network is nil when no network has the
 // interface's name: rules that need the network then skip it (KubeVirt reports that).
-func validateInterface(fld *field.Path, iface *v1.Interface, network *v1.Network, cfg linkstate.Config) Findings {
+func validateInterface(fld *field.Path, iface *v1.Interface, network *v1.Network, cfg linkstate.Config) finding.Findings {
 	statePath := fld.Child("state")
 	meaning, _ := cfg.Dialect.Interpret(iface.State)
 	switch meaning {
 	case linkstate.MeaningInvalid:
-		return Findings{validateValue(statePath, iface.State, cfg.Dialect)}
+		return finding.Findings{validateValue(statePath, iface.State, cfg.Dialect)}
 	case linkstate.MeaningUp, linkstate.MeaningDown:
 		fs := validateBindingSupport(statePath, iface, linkstate.ClassifyBinding(iface), cfg)
 		if meaning == linkstate.MeaningDown {

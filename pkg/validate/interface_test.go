@@ -9,6 +9,7 @@ import (
 	v1 "kubevirt.io/api/core/v1"
 
 	. "github.com/linkstate-webhook/linkstate-webhook/internal/fixture"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/finding"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
@@ -17,7 +18,7 @@ import (
 type RuleCase struct {
 	Spec   *v1.VirtualMachineInstanceSpec
 	Config func(*linkstate.Config)
-	Want   Findings
+	Want   finding.Findings
 }
 
 // ConfigOf is the case's configuration: the defaults, adjusted by the case.
@@ -48,7 +49,7 @@ var (
 	upstreamLegal = []string{"up", "down", "absent", "linkUp", "linkDown"}
 )
 
-// RuleCases has, for every rule of DESIGN.md that judges a single spec, at least one row
+// RuleCases has, for every rule of the README that judges a single spec, at least one row
 // that passes it and one that fails it, plus the structural cases that must not panic.
 var RuleCases = map[string]RuleCase{
 	// V1: the value itself.
@@ -58,13 +59,13 @@ var RuleCases = map[string]RuleCase{
 	},
 	"V1 rejected: unknown value lists the legal ones": {
 		Spec: Spec(Ifaces(Bridge("a", "sideways")), Multus("a")),
-		Want: Findings{deny(RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("sideways"), seedLegal))},
+		Want: finding.Findings{finding.Deny(finding.RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("sideways"), seedLegal))},
 	},
 	"V1 rejected: aliases match exact case only": {
 		Spec: Spec(Ifaces(Bridge("a", "LinkDown"), Bridge("b", "Up")), Multus("a"), Multus("b")),
-		Want: Findings{
-			deny(RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("LinkDown"), seedLegal)),
-			deny(RuleValue, field.NotSupported(statePath(1), v1.InterfaceState("Up"), seedLegal)),
+		Want: finding.Findings{
+			finding.Deny(finding.RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("LinkDown"), seedLegal)),
+			finding.Deny(finding.RuleValue, field.NotSupported(statePath(1), v1.InterfaceState("Up"), seedLegal)),
 		},
 	},
 	"V1 allowed: upstream dialect takes linkUp and linkDown as aliases": {
@@ -74,7 +75,7 @@ var RuleCases = map[string]RuleCase{
 	"V1 rejected: upstream dialect lists its own spelling first": {
 		Spec:   Spec(Ifaces(Bridge("a", "off")), Multus("a")),
 		Config: upstream,
-		Want:   Findings{deny(RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("off"), upstreamLegal))},
+		Want:   finding.Findings{finding.Deny(finding.RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("off"), upstreamLegal))},
 	},
 
 	// B1: SR-IOV.
@@ -83,14 +84,14 @@ var RuleCases = map[string]RuleCase{
 	},
 	"B1 rejected: SR-IOV down, and up too": {
 		Spec: Spec(Ifaces(SRIOV("a", "linkDown"), SRIOV("b", "linkUp")), Multus("a"), Multus("b")),
-		Want: Findings{
-			deny(RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), msgSRIOV)),
-			deny(RuleSRIOV, field.Invalid(statePath(1), v1.InterfaceState("linkUp"), msgSRIOV)),
+		Want: finding.Findings{
+			finding.Deny(finding.RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), msgSRIOV)),
+			finding.Deny(finding.RuleSRIOV, field.Invalid(statePath(1), v1.InterfaceState("linkUp"), msgSRIOV)),
 		},
 	},
 	"B1 rejected: SR-IOV with an alias spelling": {
 		Spec: Spec(Ifaces(SRIOV("a", "down")), Multus("a")),
-		Want: Findings{deny(RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("down"), msgSRIOV))},
+		Want: finding.Findings{finding.Deny(finding.RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("down"), msgSRIOV))},
 	},
 
 	// B2: bridge and masquerade apply link state.
@@ -105,12 +106,12 @@ var RuleCases = map[string]RuleCase{
 	},
 	"B3 rejected: passtBinding up, deny by default": {
 		Spec: Spec(Ifaces(PasstBinding("default", "linkUp")), Pod("default")),
-		Want: Findings{deny(RulePasstBinding, field.Invalid(statePath(0), v1.InterfaceState("linkUp"), msgPasstBinding))},
+		Want: finding.Findings{finding.Deny(finding.RulePasstBinding, field.Invalid(statePath(0), v1.InterfaceState("linkUp"), msgPasstBinding))},
 	},
 	"B3 warned: passtBinding up with --passt-binding=warn": {
 		Spec:   Spec(Ifaces(PasstBinding("default", "linkUp")), Pod("default")),
 		Config: func(c *linkstate.Config) { c.PasstBinding = linkstate.ActionWarn },
-		Want:   Findings{warn(RulePasstBinding, statePath(0), msgPasstBinding)},
+		Want:   finding.Findings{finding.Warn(finding.RulePasstBinding, statePath(0), msgPasstBinding)},
 	},
 
 	// B4: binding plugins.
@@ -125,17 +126,17 @@ var RuleCases = map[string]RuleCase{
 	"B4 rejected: unsupported plugin down": {
 		Spec:   Spec(Ifaces(Plugin("a", "bad-plugin", "linkDown")), Multus("a")),
 		Config: plugins,
-		Want:   Findings{deny(RuleBindingPlugin, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), fmt.Sprintf(msgPluginUnsupported, "bad-plugin")))},
+		Want:   finding.Findings{finding.Deny(finding.RuleBindingPlugin, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), fmt.Sprintf(msgPluginUnsupported, "bad-plugin")))},
 	},
 	"B4 warned: unknown plugin down": {
 		Spec:   Spec(Ifaces(Plugin("a", "mystery", "linkDown")), Multus("a")),
 		Config: plugins,
-		Want:   Findings{warn(RuleBindingPlugin, statePath(0), fmt.Sprintf(msgPluginUnknown, "mystery"))},
+		Want:   finding.Findings{finding.Warn(finding.RuleBindingPlugin, statePath(0), fmt.Sprintf(msgPluginUnknown, "mystery"))},
 	},
 	"B4 rejected: unknown plugin up with --unknown-plugins=deny": {
 		Spec:   Spec(Ifaces(Plugin("a", "mystery", "linkUp")), Multus("a")),
 		Config: func(c *linkstate.Config) { c.UnknownPlugins = linkstate.ActionDeny },
-		Want:   Findings{deny(RuleBindingPlugin, field.Invalid(statePath(0), v1.InterfaceState("linkUp"), fmt.Sprintf(msgPluginUnknown, "mystery")))},
+		Want:   finding.Findings{finding.Deny(finding.RuleBindingPlugin, field.Invalid(statePath(0), v1.InterfaceState("linkUp"), fmt.Sprintf(msgPluginUnknown, "mystery")))},
 	},
 
 	// B5: discontinued bindings are KubeVirt's to reject.
@@ -146,22 +147,27 @@ var RuleCases = map[string]RuleCase{
 
 	// A1: absent only on bridge + virtio.
 	"A1 allowed: absent on bridge, model empty or virtio": {
-		Spec: Spec(Ifaces(Bridge("a", "absent"), WithModel(Bridge("b", "absent"), "virtio"), NoBinding("c", "absent")),
-			Multus("a"), Multus("b"), Multus("c")),
+		Spec: Spec(Ifaces(Bridge("a", "absent"), WithModel(Bridge("b", "absent"), "virtio")),
+			Multus("a"), Multus("b")),
+	},
+	// KubeVirt's admitter requires an explicit bridge for absent: no binding is not enough.
+	"A1 rejected: absent on an interface with no binding asks for bridge: {}": {
+		Spec: Spec(Ifaces(NoBinding("a", "absent")), Multus("a")),
+		Want: finding.Findings{finding.Deny(finding.RuleAbsentBinding, field.Invalid(statePath(0), v1.InterfaceState("absent"), msgAbsentNoBinding))},
 	},
 	"A1 rejected: absent on an e1000 bridge names the model": {
 		Spec: Spec(Ifaces(WithModel(Bridge("a", "absent"), "e1000")), Multus("a")),
-		Want: Findings{deny(RuleAbsentBinding, field.Invalid(modelPath(0), "e1000", msgAbsentModel))},
+		Want: finding.Findings{finding.Deny(finding.RuleAbsentBinding, field.Invalid(modelPath(0), "e1000", msgAbsentModel))},
 	},
 	"A1 rejected: absent on SR-IOV, masquerade, passtBinding and a plugin": {
 		Spec: Spec(Ifaces(SRIOV("a", "absent"), Masquerade("b", "absent"), PasstBinding("c", "absent"), Plugin("d", "good-plugin", "absent")),
 			Multus("a"), Multus("b"), Multus("c"), Multus("d")),
 		Config: plugins,
-		Want: Findings{
-			deny(RuleAbsentBinding, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentBinding, "sriov"))),
-			deny(RuleAbsentBinding, field.Invalid(statePath(1), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentBinding, "masquerade"))),
-			deny(RuleAbsentBinding, field.Invalid(statePath(2), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentBinding, "passtBinding"))),
-			deny(RuleAbsentBinding, field.Invalid(statePath(3), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentBinding, "good-plugin"))),
+		Want: finding.Findings{
+			finding.Deny(finding.RuleAbsentBinding, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentBinding, "sriov"))),
+			finding.Deny(finding.RuleAbsentBinding, field.Invalid(statePath(1), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentBinding, "masquerade"))),
+			finding.Deny(finding.RuleAbsentBinding, field.Invalid(statePath(2), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentBinding, "passtBinding"))),
+			finding.Deny(finding.RuleAbsentBinding, field.Invalid(statePath(3), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentBinding, "good-plugin"))),
 		},
 	},
 
@@ -171,23 +177,23 @@ var RuleCases = map[string]RuleCase{
 	},
 	"A2 rejected: absent on the pod network": {
 		Spec: Spec(Ifaces(Bridge("default", "absent")), Pod("default")),
-		Want: Findings{deny(RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentDefault, "linkDown")))},
+		Want: finding.Findings{finding.Deny(finding.RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentDefault, "linkDown")))},
 	},
 	"A2 rejected: absent on a default Multus network": {
 		Spec: Spec(Ifaces(Bridge("primary", "absent")), MultusDefault("primary")),
-		Want: Findings{deny(RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentDefault, "linkDown")))},
+		Want: finding.Findings{finding.Deny(finding.RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentDefault, "linkDown")))},
 	},
 	"A1 and A2 together: absent on the pod network's masquerade interface": {
 		Spec: Spec(Ifaces(Masquerade("default", "absent")), Pod("default")),
-		Want: Findings{
-			deny(RuleAbsentBinding, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentBinding, "masquerade"))),
-			deny(RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentDefault, "linkDown"))),
+		Want: finding.Findings{
+			finding.Deny(finding.RuleAbsentBinding, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentBinding, "masquerade"))),
+			finding.Deny(finding.RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentDefault, "linkDown"))),
 		},
 	},
 	"A2 rejected, upstream dialect: the advice uses its spelling": {
 		Spec:   Spec(Ifaces(Bridge("default", "absent")), Pod("default")),
 		Config: upstream,
-		Want:   Findings{deny(RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentDefault, "down")))},
+		Want:   finding.Findings{finding.Deny(finding.RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentDefault, "down")))},
 	},
 
 	// P1: down on the default network warns.
@@ -196,11 +202,11 @@ var RuleCases = map[string]RuleCase{
 	},
 	"P1 warned: down on the pod network": {
 		Spec: Spec(Ifaces(Masquerade("default", "linkDown")), Pod("default")),
-		Want: Findings{warn(RuleDefaultNetDown, statePath(0), msgDefaultNetDown)},
+		Want: finding.Findings{finding.Warn(finding.RuleDefaultNetDown, statePath(0), msgDefaultNetDown)},
 	},
 	"P1 warned: down on a default Multus network": {
 		Spec: Spec(Ifaces(Bridge("primary", "linkDown")), MultusDefault("primary")),
-		Want: Findings{warn(RuleDefaultNetDown, statePath(0), msgDefaultNetDown)},
+		Want: finding.Findings{finding.Warn(finding.RuleDefaultNetDown, statePath(0), msgDefaultNetDown)},
 	},
 
 	// Structural errors are KubeVirt's: skipped, never a panic.
@@ -215,18 +221,18 @@ var RuleCases = map[string]RuleCase{
 	},
 	"structural: duplicate interface names are judged one by one": {
 		Spec: Spec(Ifaces(SRIOV("a", "linkDown"), Bridge("a", "linkDown")), Multus("a")),
-		Want: Findings{deny(RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), msgSRIOV))},
+		Want: finding.Findings{finding.Deny(finding.RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), msgSRIOV))},
 	},
 
 	// Every failing rule is reported, in interface order.
 	"all violations at once": {
 		Spec: Spec(Ifaces(Masquerade("default", "linkDown"), SRIOV("sr", "linkUp"), Bridge("x", "bogus"), WithModel(Bridge("y", "absent"), "rtl8139")),
 			Pod("default"), Multus("sr"), Multus("x"), Multus("y")),
-		Want: Findings{
-			warn(RuleDefaultNetDown, statePath(0), msgDefaultNetDown),
-			deny(RuleSRIOV, field.Invalid(statePath(1), v1.InterfaceState("linkUp"), msgSRIOV)),
-			deny(RuleValue, field.NotSupported(statePath(2), v1.InterfaceState("bogus"), seedLegal)),
-			deny(RuleAbsentBinding, field.Invalid(modelPath(3), "rtl8139", msgAbsentModel)),
+		Want: finding.Findings{
+			finding.Warn(finding.RuleDefaultNetDown, statePath(0), msgDefaultNetDown),
+			finding.Deny(finding.RuleSRIOV, field.Invalid(statePath(1), v1.InterfaceState("linkUp"), msgSRIOV)),
+			finding.Deny(finding.RuleValue, field.NotSupported(statePath(2), v1.InterfaceState("bogus"), seedLegal)),
+			finding.Deny(finding.RuleAbsentBinding, field.Invalid(modelPath(3), "rtl8139", msgAbsentModel)),
 		},
 	},
 }

@@ -13,6 +13,8 @@ const (
 		"may stay up; ask the cluster operator to list the plugin as supported or unsupported"
 	msgAbsentBinding = "hot-unplug (state absent) is supported only for interfaces with the " +
 		"bridge binding, not %s; remove the interface from the spec and restart the VM instead"
+	msgAbsentNoBinding = "hot-unplug (state absent) needs the bridge binding set explicitly: add " +
+		"bridge: {} to the interface (an interface with no binding is not enough)"
 	msgAbsentModel = "hot-unplug (state absent) requires the virtio model; remove model or " +
 		"set it to virtio, or remove the interface from the spec and restart the VM instead"
 	msgAbsentDefault = "the interface on the default network (the pod network, or a Multus " +

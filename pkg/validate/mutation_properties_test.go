@@ -19,7 +19,7 @@ import (
 
 // TestMutationProperties runs the mutating then the validating handler over every row of
 // the rule table, as a VM and as a VMI carrying fields kubevirt.io/api does not define, and
-// checks DESIGN.md's promises about mutation:
+// checks the README's promises about mutation:
 //   - the patch only adds or replaces interfaces/N/state, never removes anything;
 //   - every other field, known to the Go types or not, survives byte-for-byte in meaning;
 //   - mutation converges: the mutated object gets no further patch;
@@ -31,10 +31,10 @@ func TestMutationProperties(t *testing.T) {
 			t.Run(kind.GroupKind.Kind+"/"+name, func(t *testing.T) {
 				cfg := tc.ConfigOf()
 				original := objectWithUnknownFields(t, kind, tc)
-				mutator := &mutate.Handler{Kind: kind, Config: cfg}
-				validator := &validate.Handler{Kind: kind, Config: cfg}
+				mutator := &mutate.Reviewer{Kind: kind, Config: cfg}
+				validator := &validate.Reviewer{Kind: kind, Config: cfg}
 
-				resp := mutator.Handle(context.Background(), createRequest(kind, original))
+				resp := mutator.Review(context.Background(), createRequest(kind, original))
 				if !resp.Allowed {
 					t.Fatalf("mutation refused: %v", resp.Result)
 				}
@@ -53,13 +53,13 @@ func TestMutationProperties(t *testing.T) {
 					t.Errorf("mutation changed more than states (-before +after):\n%s", diff)
 				}
 
-				again := mutator.Handle(context.Background(), createRequest(kind, mutated))
+				again := mutator.Review(context.Background(), createRequest(kind, mutated))
 				if len(again.Patches) != 0 {
 					t.Errorf("mutation does not converge: second pass patched %v", again.Patches)
 				}
 
-				before := causeFields(validator.Handle(context.Background(), createRequest(kind, original)))
-				after := causeFields(validator.Handle(context.Background(), createRequest(kind, mutated)))
+				before := causeFields(validator.Review(context.Background(), createRequest(kind, original)).Response)
+				after := causeFields(validator.Review(context.Background(), createRequest(kind, mutated)).Response)
 				for f := range after {
 					if !before[f] {
 						t.Errorf("mutation made %s invalid", f)

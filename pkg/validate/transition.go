@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	v1 "kubevirt.io/api/core/v1"
 
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/finding"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
@@ -13,11 +14,11 @@ import (
 // matter only while the VM runs (interface changes then reach the guest live):
 // T1, an absent interface stays absent; T2, a new interface of a binding that cannot be
 // hot-plugged waits for a restart. running comes from the old VM's status.
-func Transitions(specPath *field.Path, spec, old *v1.VirtualMachineInstanceSpec, running bool, d linkstate.Dialect) Findings {
+func Transitions(specPath *field.Path, spec, old *v1.VirtualMachineInstanceSpec, running bool, d linkstate.Dialect) finding.Findings {
 	if !running {
 		return nil
 	}
-	var fs Findings
+	var fs finding.Findings
 	ifacesPath := specPath.Child("domain", "devices", "interfaces")
 	oldIdx := linkstate.IndexSpec(old)
 	for i := range spec.Domain.Devices.Interfaces {
@@ -32,21 +33,21 @@ func Transitions(specPath *field.Path, spec, old *v1.VirtualMachineInstanceSpec,
 		oldMeaning, _ := d.Interpret(oldIface.State)
 		if oldMeaning == linkstate.MeaningAbsent && meaning != linkstate.MeaningAbsent {
 			// KubeVirt would silently keep the interface unplugged; say it instead.
-			fs = append(fs, deny(RuleAbsentIsFinal, field.Forbidden(statePath, fmt.Sprintf(msgAbsentIsFinal, iface.Name))))
+			fs = append(fs, finding.Deny(finding.RuleAbsentIsFinal, field.Forbidden(statePath, fmt.Sprintf(msgAbsentIsFinal, iface.Name))))
 		}
 	}
 	return fs
 }
 
 // validateHotplug is rule T2 for an interface new to a running VM.
-func validateHotplug(statePath *field.Path, iface *v1.Interface, meaning linkstate.Meaning) Findings {
+func validateHotplug(statePath *field.Path, iface *v1.Interface, meaning linkstate.Meaning) finding.Findings {
 	if meaning == linkstate.MeaningAbsent {
 		return nil // added and unplugged at once: nothing reaches the guest
 	}
 	switch b := linkstate.ClassifyBinding(iface); b.Kind {
-	case linkstate.BindingBridge, linkstate.BindingSRIOV, linkstate.BindingDiscontinued, linkstate.BindingAmbiguous:
+	case linkstate.BindingBridge, linkstate.BindingNone, linkstate.BindingSRIOV, linkstate.BindingDiscontinued, linkstate.BindingAmbiguous:
 		return nil
 	default:
-		return Findings{warn(RuleHotplugNotBridged, statePath, fmt.Sprintf(msgHotplugNotBridged, iface.Name, b))}
+		return finding.Findings{finding.Warn(finding.RuleHotplugNotBridged, statePath, fmt.Sprintf(msgHotplugNotBridged, iface.Name, b))}
 	}
 }

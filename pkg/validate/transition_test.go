@@ -9,6 +9,7 @@ import (
 	v1 "kubevirt.io/api/core/v1"
 
 	. "github.com/linkstate-webhook/linkstate-webhook/internal/fixture"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/finding"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
@@ -19,21 +20,21 @@ func TestTransitions(t *testing.T) {
 	tests := map[string]struct {
 		old, new *v1.VirtualMachineInstanceSpec
 		running  bool
-		want     Findings
+		want     finding.Findings
 	}{
 		"T1 rejected: absent back to up on a running VM": {
 			old:     Spec(Ifaces(Masquerade("default", ""), Bridge("sec", "absent")), Pod("default"), Multus("sec")),
 			new:     Spec(Ifaces(Masquerade("default", ""), Bridge("sec", "linkUp")), Pod("default"), Multus("sec")),
 			running: true,
-			want:    Findings{deny(RuleAbsentIsFinal, field.Forbidden(vmStatePath(1), fmt.Sprintf(msgAbsentIsFinal, "sec")))},
+			want:    finding.Findings{finding.Deny(finding.RuleAbsentIsFinal, field.Forbidden(vmStatePath(1), fmt.Sprintf(msgAbsentIsFinal, "sec")))},
 		},
 		"T1 rejected: absent back to empty or down on a running VM": {
 			old:     Spec(Ifaces(Bridge("a", "absent"), Bridge("b", "absent")), Multus("a"), Multus("b")),
 			new:     Spec(Ifaces(Bridge("a", ""), Bridge("b", "linkDown")), Multus("a"), Multus("b")),
 			running: true,
-			want: Findings{
-				deny(RuleAbsentIsFinal, field.Forbidden(vmStatePath(0), fmt.Sprintf(msgAbsentIsFinal, "a"))),
-				deny(RuleAbsentIsFinal, field.Forbidden(vmStatePath(1), fmt.Sprintf(msgAbsentIsFinal, "b"))),
+			want: finding.Findings{
+				finding.Deny(finding.RuleAbsentIsFinal, field.Forbidden(vmStatePath(0), fmt.Sprintf(msgAbsentIsFinal, "a"))),
+				finding.Deny(finding.RuleAbsentIsFinal, field.Forbidden(vmStatePath(1), fmt.Sprintf(msgAbsentIsFinal, "b"))),
 			},
 		},
 		"T1 allowed: absent back to up on a stopped VM": {
@@ -59,9 +60,9 @@ func TestTransitions(t *testing.T) {
 			old:     Spec(Ifaces(Masquerade("default", "")), Pod("default")),
 			new:     Spec(Ifaces(Masquerade("default", ""), Plugin("p", "good-plugin", ""), PasstBinding("q", "")), Pod("default"), Multus("p"), Multus("q")),
 			running: true,
-			want: Findings{
-				warn(RuleHotplugNotBridged, vmStatePath(1), fmt.Sprintf(msgHotplugNotBridged, "p", "good-plugin")),
-				warn(RuleHotplugNotBridged, vmStatePath(2), fmt.Sprintf(msgHotplugNotBridged, "q", "passtBinding")),
+			want: finding.Findings{
+				finding.Warn(finding.RuleHotplugNotBridged, vmStatePath(1), fmt.Sprintf(msgHotplugNotBridged, "p", "good-plugin")),
+				finding.Warn(finding.RuleHotplugNotBridged, vmStatePath(2), fmt.Sprintf(msgHotplugNotBridged, "q", "passtBinding")),
 			},
 		},
 		"T2 allowed: any new interface on a stopped VM": {
@@ -82,7 +83,7 @@ func TestTransitions(t *testing.T) {
 func TestInterfacesUpdate(t *testing.T) {
 	tests := map[string]struct {
 		old, new *v1.VirtualMachineInstanceSpec
-		want     Findings
+		want     finding.Findings
 	}{
 		"an untouched illegal value is not judged again": {
 			old: Spec(Ifaces(Bridge("a", "sideways"), SRIOV("vf", "linkDown")), Multus("a"), Multus("vf")),
@@ -91,27 +92,27 @@ func TestInterfacesUpdate(t *testing.T) {
 		"a changed value is judged": {
 			old:  Spec(Ifaces(Bridge("a", "sideways")), Multus("a")),
 			new:  Spec(Ifaces(Bridge("a", "upside")), Multus("a")),
-			want: Findings{deny(RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("upside"), seedLegal))},
+			want: finding.Findings{finding.Deny(finding.RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("upside"), seedLegal))},
 		},
 		"a changed binding is judged": {
 			old:  Spec(Ifaces(Bridge("vf", "linkDown")), Multus("vf")),
 			new:  Spec(Ifaces(SRIOV("vf", "linkDown")), Multus("vf")),
-			want: Findings{deny(RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), msgSRIOV))},
+			want: finding.Findings{finding.Deny(finding.RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), msgSRIOV))},
 		},
 		"a changed model is judged": {
 			old:  Spec(Ifaces(Bridge("a", "absent")), Multus("a")),
 			new:  Spec(Ifaces(WithModel(Bridge("a", "absent"), "e1000")), Multus("a")),
-			want: Findings{deny(RuleAbsentBinding, field.Invalid(modelPath(0), "e1000", msgAbsentModel))},
+			want: finding.Findings{finding.Deny(finding.RuleAbsentBinding, field.Invalid(modelPath(0), "e1000", msgAbsentModel))},
 		},
 		"a network that became the default one is judged": {
 			old:  Spec(Ifaces(Bridge("a", "absent")), Multus("a")),
 			new:  Spec(Ifaces(Bridge("a", "absent")), MultusDefault("a")),
-			want: Findings{deny(RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentDefault, "linkDown")))},
+			want: finding.Findings{finding.Deny(finding.RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), fmt.Sprintf(msgAbsentDefault, "linkDown")))},
 		},
 		"a new interface is judged, reordering is not a change": {
 			old:  Spec(Ifaces(SRIOV("vf", "linkDown")), Multus("vf")),
 			new:  Spec(Ifaces(Bridge("new", "bogus"), SRIOV("vf", "linkDown")), Multus("vf"), Multus("new")),
-			want: Findings{deny(RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("bogus"), seedLegal))},
+			want: finding.Findings{finding.Deny(finding.RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("bogus"), seedLegal))},
 		},
 	}
 	for name, tc := range tests {
@@ -136,8 +137,8 @@ func TestObject(t *testing.T) {
 	replugged := Spec(Ifaces(Bridge("sec", "linkUp")), Multus("sec"))
 	cfg := linkstate.DefaultConfig()
 
-	if got := Object(vm(true, replugged), vm(true, unplugged), cfg); len(got) != 1 || got[0].Rule != RuleAbsentIsFinal {
-		t.Errorf("running VM update: findings = %v, want one %s", got, RuleAbsentIsFinal)
+	if got := Object(vm(true, replugged), vm(true, unplugged), cfg); len(got) != 1 || got[0].Rule != finding.RuleAbsentIsFinal {
+		t.Errorf("running VM update: findings = %v, want one %s", got, finding.RuleAbsentIsFinal)
 	}
 	if got := Object(vm(false, replugged), vm(false, unplugged), cfg); len(got) != 0 {
 		t.Errorf("stopped VM update: findings = %v, want none", got)

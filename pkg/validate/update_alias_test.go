@@ -8,6 +8,7 @@ import (
 	v1 "kubevirt.io/api/core/v1"
 
 	. "github.com/linkstate-webhook/linkstate-webhook/internal/fixture"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/finding"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
@@ -19,16 +20,16 @@ import (
 func TestInterfacesUpdateRespelling(t *testing.T) {
 	tests := map[string]struct {
 		old, new v1.InterfaceState
-		want     Findings
+		want     finding.Findings
 	}{
 		"alias rewritten to its canonical spelling: unchanged": {old: "up", new: "linkUp"},
 		"canonical written as its alias: unchanged":            {old: "linkDown", new: "down"},
 		"empty to up is a change, judged": {old: "", new: "linkUp",
-			want: Findings{deny(RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("linkUp"), msgSRIOV))}},
+			want: finding.Findings{finding.Deny(finding.RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("linkUp"), msgSRIOV))}},
 		"up to down is a change, judged": {old: "up", new: "linkDown",
-			want: Findings{deny(RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), msgSRIOV))}},
+			want: finding.Findings{finding.Deny(finding.RuleSRIOV, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), msgSRIOV))}},
 		"one illegal value for another is a change, judged": {old: "sideways", new: "Down",
-			want: Findings{deny(RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("Down"), seedLegal))}},
+			want: finding.Findings{finding.Deny(finding.RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("Down"), seedLegal))}},
 		"the same illegal value: unchanged": {old: "sideways", new: "sideways"},
 	}
 	for name, tc := range tests {

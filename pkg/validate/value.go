@@ -4,10 +4,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	v1 "kubevirt.io/api/core/v1"
 
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/finding"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
 // validateValue is rule V1, for a value neither dialect knows: it lists what is legal.
-func validateValue(statePath *field.Path, state v1.InterfaceState, d linkstate.Dialect) Finding {
-	return deny(RuleValue, field.NotSupported(statePath, state, d.LegalValues()))
+func validateValue(statePath *field.Path, state v1.InterfaceState, d linkstate.Dialect) finding.Finding {
+	return finding.Deny(finding.RuleValue, field.NotSupported(statePath, state, d.LegalValues()))
 }

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testwait"
 	"github.com/linkstate-webhook/linkstate-webhook/test/crds"
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
 )
@@ -166,15 +167,11 @@ func (c *cluster) waitGone(t *testing.T, gvk schema.GroupVersionKind, namespace,
 	t.Helper()
 	o := &unstructured.Unstructured{}
 	o.SetGroupVersionKind(gvk)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testwait.Until(t, fmt.Sprintf("%s %s/%s is gone after its deletion", gvk.Kind, namespace, name), 30*time.Second, func() error {
 		err := c.client.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, o)
 		if apierrors.IsNotFound(err) {
-			return
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s %s/%s still exists 30s after it was deleted (last error: %v)", gvk.Kind, namespace, name, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return fmt.Errorf("still there (get: %v)", err)
+	})
 }

@@ -8,7 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testwait"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
 )
 
 // KubeVirt's VMI has no status subresource, so virt-handler's status writes are plain
@@ -94,7 +95,7 @@ func TestMigrationsSkipTheWebhookUnlessAStampIsClaimedOrChanged(t *testing.T) {
 	ctx := context.Background()
 	webhookDown(t, "mvirtualmachineinstancemigration.linkstate.kubevirt.io")
 
-	plain := migration("plain", "some-vmi", nil)
+	plain := newMigration("plain", "some-vmi", nil)
 	plain.SetNamespace(ns)
 	eventually(t, "creating an unstamped migration with the webhook down", func() error {
 		return c.Create(ctx, plain.DeepCopy())
@@ -105,10 +106,10 @@ func TestMigrationsSkipTheWebhookUnlessAStampIsClaimedOrChanged(t *testing.T) {
 		t.Errorf("relabelling a migration with the webhook down: %v", err)
 	}
 	u = get(t, vmimGVK, ns, "plain")
-	u.SetAnnotations(map[string]string{linkstate.AnnotationInterfaces: "{}"})
+	u.SetAnnotations(map[string]string{migration.AnnotationInterfaces: "{}"})
 	expectWebhookCalled(t, "adding a stamp on update", c.Update(ctx, u))
 
-	claimed := migration("claimed", "some-vmi", map[string]string{linkstate.AnnotationObserved: "{}"})
+	claimed := newMigration("claimed", "some-vmi", map[string]string{migration.AnnotationObserved: "{}"})
 	claimed.SetNamespace(ns)
 	expectWebhookCalled(t, "creating a migration that claims a stamp", c.Create(ctx, claimed))
 }
@@ -133,17 +134,7 @@ func webhookDown(t *testing.T, mutating string) {
 // server's admission chain within moments, not at once.
 func eventually(t *testing.T, what string, try func() error) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := try()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testwait.Until(t, what, 10*time.Second, try)
 }
 
 func expectWebhookCalled(t *testing.T, what string, err error) {

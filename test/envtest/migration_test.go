@@ -3,6 +3,7 @@ package envtest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,13 +15,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testwait"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
 )
 
 // The seed story "link states persist following a migration", at admission level: every
 // VirtualMachineInstanceMigration carries the VMI's link states for the target.
 
-func migration(name, vmiName string, annotations map[string]string) *unstructured.Unstructured {
+func newMigration(name, vmiName string, annotations map[string]string) *unstructured.Unstructured {
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration",
 		"metadata": map[string]any{"name": name},
@@ -32,11 +34,11 @@ func migration(name, vmiName string, annotations map[string]string) *unstructure
 	return u
 }
 
-// stamp decodes the two annotations of a stored migration.
+// stamp decodes the interfaces and observed annotations of a stored migration.
 func stamp(t *testing.T, u *unstructured.Unstructured) (desired, observed map[string]string) {
 	t.Helper()
 	a := u.GetAnnotations()
-	for key, into := range map[string]*map[string]string{linkstate.AnnotationInterfaces: &desired, linkstate.AnnotationObserved: &observed} {
+	for key, into := range map[string]*map[string]string{migration.AnnotationInterfaces: &desired, migration.AnnotationObserved: &observed} {
 		raw, ok := a[key]
 		if !ok {
 			t.Fatalf("migration %s has no %s annotation: %v", u.GetName(), key, a)
@@ -77,7 +79,7 @@ func TestMigrationCarriesLinkStates(t *testing.T) {
 	}
 	reportLinkStates(t, ns, "mig-vm", map[string]string{"default": "up", "sec": "down"})
 
-	first := migration("mig-1", "mig-vm", nil)
+	first := newMigration("mig-1", "mig-vm", nil)
 	first.SetNamespace(ns)
 	if err := c.Create(ctx, first); err != nil {
 		t.Fatalf("create migration: %v", err)
@@ -98,7 +100,7 @@ func TestMigrationCarriesLinkStates(t *testing.T) {
 		t.Fatalf("VMI sec -> linkUp: %v", err)
 	}
 	reportLinkStates(t, ns, "mig-vm", map[string]string{"default": "up", "sec": "up"})
-	second := migration("mig-2", "mig-vm", nil)
+	second := newMigration("mig-2", "mig-vm", nil)
 	second.SetNamespace(ns)
 	if err := c.Create(ctx, second); err != nil {
 		t.Fatalf("create second migration: %v", err)
@@ -116,7 +118,7 @@ func TestMigrationAnnotationsCannotBeEdited(t *testing.T) {
 		[]iface{{name: "sec", binding: "bridge", state: "linkDown"}}, []network{{"sec", "multus"}}))); err != nil {
 		t.Fatalf("create VMI: %v", err)
 	}
-	m := migration("edit-1", "edit-vm", nil)
+	m := newMigration("edit-1", "edit-vm", nil)
 	m.SetNamespace(ns)
 	if err := c.Create(ctx, m); err != nil {
 		t.Fatalf("create migration: %v", err)
@@ -125,7 +127,7 @@ func TestMigrationAnnotationsCannotBeEdited(t *testing.T) {
 	// A tenant (any identity but KubeVirt's) cannot change what was stamped.
 	stored := get(t, vmimGVK, ns, "edit-1")
 	a := stored.GetAnnotations()
-	a[linkstate.AnnotationInterfaces] = `{"sec":"linkUp"}`
+	a[migration.AnnotationInterfaces] = `{"sec":"linkUp"}`
 	stored.SetAnnotations(a)
 	printed := invalid(t, c.Update(ctx, stored), map[string]string{
 		"metadata.annotations[linkstate.kubevirt.io/interfaces]": "is stamped by linkstate-webhook from the VMI when the migration is created and cannot be changed afterwards",
@@ -146,12 +148,12 @@ func TestMigrationAnnotationsCannotBeEdited(t *testing.T) {
 	controller := clientAs(t, "system:serviceaccount:kubevirt:kubevirt-controller")
 	stored = get(t, vmimGVK, ns, "edit-1")
 	a = stored.GetAnnotations()
-	a[linkstate.AnnotationInterfaces] = `{"sec":"linkUp"}`
+	a[migration.AnnotationInterfaces] = `{"sec":"linkUp"}`
 	stored.SetAnnotations(a)
 	if err := controller.Update(ctx, stored); err != nil {
 		t.Fatalf("exempt identity editing the stamp: %v", err)
 	}
-	if got := get(t, vmimGVK, ns, "edit-1").GetAnnotations()[linkstate.AnnotationInterfaces]; got != `{"sec":"linkUp"}` {
+	if got := get(t, vmimGVK, ns, "edit-1").GetAnnotations()[migration.AnnotationInterfaces]; got != `{"sec":"linkUp"}` {
 		t.Errorf("stored %q after the exempt edit", got)
 	}
 }
@@ -166,44 +168,26 @@ func TestForgedStampWithOnlyTheValidatingWebhook(t *testing.T) {
 		t.Fatalf("create VMI: %v", err)
 	}
 	restore := withoutMutatingWebhook(t, "mvirtualmachineinstancemigration.linkstate.kubevirt.io")
+	waitStamping(t, ns, "forge-vm", false)
 	defer func() {
 		restore()
-		// Later tests expect stamping again: wait until a dry run comes back stamped.
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			probe := migration("forge-probe", "forge-vm", nil)
-			probe.SetNamespace(ns)
-			if err := c.Create(ctx, probe, client.DryRunAll); err == nil && len(probe.GetAnnotations()) == 2 {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Errorf("the mutating webhook did not come back within 10s")
+		waitStamping(t, ns, "forge-vm", true) // later tests expect stamping again
 	}()
 
-	forged := map[string]string{linkstate.AnnotationInterfaces: `{"sec":"linkUp"}`}
-	// Webhook configuration changes reach the API server's admission chain within moments:
-	// retry dry runs until the forged value is no longer overwritten, but refused.
-	var err error
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		m := migration("forge-1", "forge-vm", forged)
-		m.SetNamespace(ns)
-		if err = c.Create(ctx, m, client.DryRunAll); err != nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	invalid(t, err, map[string]string{
+	// A made-up signature does not help: the stamp is then compared with the VMI.
+	forged := map[string]string{migration.AnnotationInterfaces: `{"sec":"linkUp"}`, migration.AnnotationSignature: "v1.00000000.bm90IGEgc2lnbmF0dXJl"}
+	m := newMigration("forge-1", "forge-vm", forged)
+	m.SetNamespace(ns)
+	invalid(t, c.Create(ctx, m, client.DryRunAll), map[string]string{
 		"metadata.annotations[linkstate.kubevirt.io/interfaces]": `must be what linkstate-webhook stamps from VMI "forge-vm", {"sec":"linkDown"}; remove the annotation and let the webhook stamp it`,
 	})
 	// The true stamp passes, and no stamp at all passes too.
-	honest := migration("forge-2", "forge-vm", map[string]string{linkstate.AnnotationInterfaces: `{"sec":"linkDown"}`})
+	honest := newMigration("forge-2", "forge-vm", map[string]string{migration.AnnotationInterfaces: `{"sec":"linkDown"}`})
 	honest.SetNamespace(ns)
 	if err := c.Create(ctx, honest); err != nil {
 		t.Errorf("migration with the true stamp: %v", err)
 	}
-	plain := migration("forge-3", "forge-vm", nil)
+	plain := newMigration("forge-3", "forge-vm", nil)
 	plain.SetNamespace(ns)
 	if err := c.Create(ctx, plain); err != nil {
 		t.Errorf("migration without a stamp: %v", err)
@@ -213,7 +197,7 @@ func TestForgedStampWithOnlyTheValidatingWebhook(t *testing.T) {
 func TestMigrationOfAMissingVMI(t *testing.T) {
 	ns := namespace(t)
 	warnings.Take()
-	m := migration("lost-1", "no-such-vmi", nil)
+	m := newMigration("lost-1", "no-such-vmi", nil)
 	m.SetNamespace(ns)
 	if err := c.Create(context.Background(), m); err != nil {
 		t.Fatalf("create: %v", err)
@@ -243,7 +227,8 @@ func clientAs(t *testing.T, user string) client.Client {
 }
 
 // withoutMutatingWebhook removes one webhook from the mutating configuration and returns
-// a function that puts it back.
+// a function that puts it back. Either change reaches the API server's admission chain
+// within moments, not at once.
 func withoutMutatingWebhook(t *testing.T, name string) func() {
 	t.Helper()
 	ctx := context.Background()
@@ -275,4 +260,21 @@ func withoutMutatingWebhook(t *testing.T, name string) func() {
 			t.Fatal(err)
 		}
 	}
+}
+
+// waitStamping waits until a dry-run migration of the VMI vmiName in ns comes back
+// stamped (want) or not.
+func waitStamping(t *testing.T, ns, vmiName string, want bool) {
+	t.Helper()
+	testwait.Until(t, fmt.Sprintf("migrations stamped: %v", want), 10*time.Second, func() error {
+		probe := newMigration("stamp-probe", vmiName, nil)
+		probe.SetNamespace(ns)
+		if err := c.Create(context.Background(), probe, client.DryRunAll); err != nil {
+			return err
+		}
+		if _, got := probe.GetAnnotations()[migration.AnnotationInterfaces]; got != want {
+			return fmt.Errorf("stamped: %v", got)
+		}
+		return nil
+	})
 }

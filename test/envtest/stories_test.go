@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// The seed proposal's e2e scenarios, at API level: what the API server stores.
+// The link-state feature's end-to-end scenarios, at API level: what the API server stores.
 
 // A VM started with an interface down, then changed to up.
 func TestStoryVMCreatedDownThenUp(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/ownertool"
 )
 
 // oneSpellingKubeVirt stands in for a cluster without this project's webhook whose KubeVirt
@@ -50,7 +51,7 @@ func oneSpellingKubeVirt(t *testing.T, knows linkstate.Dialect) string {
 			if m, alias := knows.Interpret(iface.State); alias || m == linkstate.MeaningInvalid {
 				causes = append(causes, metav1.StatusCause{
 					Type:    metav1.CauseTypeFieldValueNotSupported,
-					Field:   linkstate.VirtualMachine.InterfacesPath().Index(i).Child("state").String(),
+					Field:   ownertool.StatePath(linkstate.VirtualMachine, i).String(),
 					Message: fmt.Sprintf("interface state %q is not supported: use %s, %s or absent", iface.State, knows.Up(), knows.Down()),
 				})
 			}

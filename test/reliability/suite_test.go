@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/linkstate-webhook/linkstate-webhook/internal/testpki"
+	"github.com/linkstate-webhook/linkstate-webhook/internal/testwait"
 	"github.com/linkstate-webhook/linkstate-webhook/internal/workload"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
@@ -114,20 +115,10 @@ func waitProgress(t *testing.T, r *load.Runner, n int) {
 	})
 }
 
-// pollUntil calls try until it returns nil or waitLimit passes.
+// pollUntil waits up to waitLimit for try to succeed.
 func pollUntil(t *testing.T, what string, try func() error) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for {
-		err := try()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", what, waitLimit, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testwait.Until(t, what, waitLimit, try)
 }
 
 // describe lists up to a few failures for a test message, those on an accepted

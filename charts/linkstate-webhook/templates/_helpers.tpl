@@ -148,3 +148,18 @@ tls.crt: {{ $cert.Cert | b64enc }}
 tls.key: {{ $cert.Key | b64enc }}
 {{- end }}
 {{- end }}
+
+{{- /*
+Kubernetes >= 1.30: webhook matchConditions and the preStop sleep action are on by default.
+Not a kubeVersion in Chart.yaml: `helm template` without --kube-version renders for Helm's
+built-in v1.20.0 and would refuse every GitOps render of the chart. The check runs where the
+version is real: against a cluster (lookup answers there, never in `helm template`), or when
+a version was given with --kube-version. "-0" lets pre-release and vendor builds match.
+*/ -}}
+{{- define "linkstate-webhook.requireKubernetes" -}}
+{{- $version := .Capabilities.KubeVersion.Version }}
+{{- $againstCluster := not (empty (lookup "v1" "Namespace" "" "kube-system")) }}
+{{- if and (or $againstCluster (ne $version "v1.20.0")) (not (semverCompare ">=1.30.0-0" $version)) }}
+{{- fail (printf "linkstate-webhook needs Kubernetes >= 1.30 (webhook matchConditions, the preStop sleep action), not %s" $version) }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,43 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/mutate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
+)
+
+// Reviewers maps each served path to its reviewer.
+func Reviewers(rules linkstate.Config, migrations migration.Options) map[string]review.Reviewer {
+	return map[string]review.Reviewer{
+		PathMutateVM:     &mutate.Reviewer{Kind: linkstate.VirtualMachine, Config: rules},
+		PathValidateVM:   &validate.Reviewer{Kind: linkstate.VirtualMachine, Config: rules},
+		PathMutateVMI:    &mutate.Reviewer{Kind: linkstate.VirtualMachineInstance, Config: rules},
+		PathValidateVMI:  &validate.Reviewer{Kind: linkstate.VirtualMachineInstance, Config: rules},
+		PathMutateVMIM:   &migration.Mutator{Config: rules, Options: migrations},
+		PathValidateVMIM: &migration.Validator{Config: rules, Options: migrations},
+	}
+}
+
+// Handlers are the HTTP handlers the server serves, by path: behind a limit on the
+// review's size, controller-runtime's admission.Webhook decodes and encodes
+// AdmissionReviews and recovers panics, and instrument counts what each reviewer decides.
+// VMI reads of the migration reviewers are counted too.
+func Handlers(rules linkstate.Config, migrations migration.Options) map[string]http.Handler {
+	if migrations.VMIs != nil {
+		migrations.VMIs = countedVMIs{migrations.VMIs}
+	}
+	handlers := map[string]http.Handler{}
+	for path, r := range Reviewers(rules, migrations) {
+		handlers[path] = LimitBody(&admission.Webhook{Handler: instrument(name(path), r)}, MaxReviewBytes)
+	}
+	return handlers
+}
+
+func name(path string) string { return strings.TrimPrefix(path, "/") }

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
+)
+
+// Request counts and latencies per path come from controller-runtime
+// (controller_runtime_webhook_requests_total and friends); these add what only this service
+// knows: what it decided, which rule made it decide, and how its VMI reads went. They are
+// recorded here, where reviewers are registered, and nowhere else: the offline check runs
+// the same reviewers without counting anything.
+var (
+	decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "linkstate_webhook_decisions_total",
+		Help: "Admission decisions by webhook, operation and outcome (allowed, warned, patched, denied, errored).",
+	}, []string{"webhook", "operation", "outcome"})
+	findings = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "linkstate_webhook_rule_findings_total",
+		Help: "Rule findings by rule ID (V1, B1, ... as in the README's rule tables) and effect (deny, warn).",
+	}, []string{"rule", "effect"})
+	lookups = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "linkstate_webhook_vmi_lookups_total",
+		Help: "Reads of the VMI a migration names, by result (found, not_found, error).",
+	}, []string{"result"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(decisions, findings, lookups)
+}
+
+// Outcomes of an admission decision.
+const (
+	OutcomeAllowed = "allowed"
+	OutcomeWarned  = "warned"
+	OutcomePatched = "patched"
+	OutcomeDenied  = "denied"
+	OutcomeErrored = "errored"
+)
+
+// instrument serves r as an admission.Handler that counts each decision and finding, and
+// logs denials (controller-runtime's request logger already names the object, kind and
+// user).
+func instrument(webhook string, r review.Reviewer) admission.Handler {
+	return admission.HandlerFunc(func(ctx context.Context, req admission.Request) admission.Response {
+		v := r.Review(ctx, req)
+		for _, f := range v.Findings {
+			findings.WithLabelValues(string(f.Rule), f.Effect()).Inc()
+		}
+		outcome := outcomeOf(v.Response)
+		decisions.WithLabelValues(webhook, string(req.Operation), outcome).Inc()
+		if outcome == OutcomeDenied {
+			logf.FromContext(ctx).Info("denied", "errors", v.Findings.Errors().ToAggregate().Error())
+		}
+		return v.Response
+	})
+}
+
+func outcomeOf(resp admission.Response) string {
+	switch {
+	case !resp.Allowed && resp.Result != nil && resp.Result.Code == http.StatusUnprocessableEntity:
+		return OutcomeDenied
+	case !resp.Allowed:
+		return OutcomeErrored
+	case len(resp.Patches) > 0:
+		return OutcomePatched
+	case len(resp.Warnings) > 0:
+		return OutcomeWarned
+	}
+	return OutcomeAllowed
+}
+
+// countedVMIs counts the reads of a VMIGetter by result.
+type countedVMIs struct{ migration.VMIGetter }
+
+func (c countedVMIs) GetVMI(ctx context.Context, namespace, name string) (*linkstate.Object, error) {
+	vmi, err := c.VMIGetter.GetVMI(ctx, namespace, name)
+	switch {
+	case err == nil:
+		lookups.WithLabelValues("found").Inc()
+	case apierrors.IsNotFound(err):
+		lookups.WithLabelValues("not_found").Inc()
+	default:
+		lookups.WithLabelValues("error").Inc()
+	}
+	return vmi, err
+}

@@ -1,0 +1,126 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
+)
+
+// The serving certificate and key in CertDir, as the chart's Secret names them.
+const (
+	CertName = "tls.crt"
+	KeyName  = "tls.key"
+)
+
+// Options are everything the webhook server is built from.
+type Options struct {
+	// Rules are the cluster settings the rules and the defaulting follow.
+	Rules linkstate.Config
+	// Migrations are the migration reviewers' settings. VMIs nil reads VMIs from the API
+	// server with one GET each; Signer nil signs stamps with a key derived from the
+	// serving key, which every replica shares.
+	Migrations migration.Options
+
+	// RestConfig reaches the API server (for the migrations' VMI reads).
+	RestConfig *rest.Config
+
+	// Host and Port the webhooks are served on, over TLS with the pair in CertDir
+	// (reloaded when it changes). HTTP/2 is off unless EnableHTTP2.
+	Host        string
+	Port        int
+	CertDir     string
+	EnableHTTP2 bool
+
+	// HealthProbeBindAddress serves /healthz and /readyz; MetricsBindAddress serves
+	// /metrics. "0" disables either.
+	HealthProbeBindAddress string
+	MetricsBindAddress     string
+
+	// ShutdownDelay is how long reviews are still answered after the stop signal (see
+	// Drain); ShutdownTimeout then bounds the reviews in flight.
+	ShutdownDelay   time.Duration
+	ShutdownTimeout time.Duration
+}
+
+// Server is linkstate-webhook's whole server: the webhooks, health, metrics and the stop
+// sequence, run by a controller-runtime manager.
+type Server struct {
+	mgr     manager.Manager
+	webhook webhook.Server
+	drain   *Drain
+}
+
+// New builds the server; Start runs it. cmd/webhook, the tests and the demo all build it
+// here, so what they exercise is what runs in a cluster.
+func New(opts Options) (*Server, error) {
+	if opts.RestConfig == nil {
+		return nil, errors.New("no API server configuration")
+	}
+	hooks := webhook.NewServer(webhook.Options{
+		Host:     opts.Host,
+		Port:     opts.Port,
+		CertDir:  opts.CertDir,
+		CertName: CertName,
+		KeyName:  KeyName,
+		TLSOpts:  TLSOptions(opts.EnableHTTP2),
+	})
+	mgr, err := ctrl.NewManager(opts.RestConfig, ctrl.Options{
+		// Nothing is cached or watched: the only reads are the migrations' direct GETs.
+		Scheme:                  runtime.NewScheme(),
+		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsBindAddress},
+		HealthProbeBindAddress:  opts.HealthProbeBindAddress,
+		WebhookServer:           hooks,
+		GracefulShutdownTimeout: &opts.ShutdownTimeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	// The manager runs the webhook server only once it has been asked for it.
+	hooks = mgr.GetWebhookServer()
+	if opts.Migrations.VMIs == nil {
+		opts.Migrations.VMIs = migration.APIVMIGetter{Reader: mgr.GetAPIReader()}
+	}
+	if opts.Migrations.Signer == nil {
+		opts.Migrations.Signer = migration.NewFileSigner(filepath.Join(opts.CertDir, KeyName))
+	}
+	s := &Server{mgr: mgr, webhook: hooks, drain: &Drain{Delay: opts.ShutdownDelay}}
+	for path, h := range Handlers(opts.Rules, opts.Migrations) {
+		hooks.Register(path, s.drain.Handler(h))
+	}
+	checks := []struct {
+		add   func(string, healthz.Checker) error
+		name  string
+		check healthz.Checker
+	}{
+		{mgr.AddHealthzCheck, "certificate", CertificateChecker(opts.CertDir, CertName, KeyName)},
+		{mgr.AddReadyzCheck, "webhook", hooks.StartedChecker()},
+		{mgr.AddReadyzCheck, "drain", s.drain.Checker()},
+	}
+	for _, c := range checks {
+		if err := c.add(c.name, c.check); err != nil {
+			return nil, fmt.Errorf("adding the %s check: %w", c.name, err)
+		}
+	}
+	return s, nil
+}
+
+// Start serves until ctx ends (the stop signal), then drains and stops.
+func (s *Server) Start(ctx context.Context) error {
+	return s.mgr.Start(s.drain.Context(ctx))
+}
+
+// Started fails until the webhooks are served over TLS.
+func (s *Server) Started() error { return s.webhook.StartedChecker()(nil) }
