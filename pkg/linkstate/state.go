@@ -51,6 +51,9 @@ const (
 // Dialects lists the dialect names, default first.
 var Dialects = []Dialect{Seed, Upstream, None}
 
+// Spellings lists the dialects that spell link up and down (all but None).
+var Spellings = []Dialect{Seed, Upstream}
+
 // ParseDialect accepts "seed", "upstream" or "none".
 func ParseDialect(s string) (Dialect, error) {
 	for _, d := range Dialects {
