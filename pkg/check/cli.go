@@ -1,7 +1,6 @@
 package check
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -75,52 +74,44 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 	}
 
-	// Read everything before judging anything: a pipeline gets either a complete answer or
-	// an error, never a partial list.
-	var docs []Document
+	// Each document is judged as it is read, but nothing is printed until all of the input
+	// has been: a pipeline gets either a complete answer or an error, never a partial list.
+	out := newPrinter(*output == "json")
+	defer out.Close()
+	j := newJudge(cfg, out)
+	each := func(d Document) error {
+		j.document(d)
+		return out.err
+	}
 	for _, f := range files {
-		d, err := readInput(f, stdin)
-		if err != nil {
+		if err := readInput(f, stdin, each); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
 		}
-		docs = append(docs, d...)
 	}
-	results, skipped := Run(docs, cfg)
-
-	if *output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if results == nil {
-			results = []Result{}
-		}
-		if err := enc.Encode(results); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 2
-		}
-	} else {
-		WriteText(stdout, results, skipped)
+	j.finish()
+	if err := out.Print(stdout); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
 	}
-	for _, r := range results {
-		if !r.Allowed {
-			return 1
-		}
+	if out.denied > 0 {
+		return 1
 	}
 	return 0
 }
 
 // readInput reads a file, every manifest file under a directory (sorted, so the output is
-// stable), or stdin for "-".
-func readInput(path string, stdin io.Reader) ([]Document, error) {
+// stable), or stdin for "-", handing each document to each.
+func readInput(path string, stdin io.Reader, each func(Document) error) error {
 	if path == "-" {
-		return Parse("<stdin>", stdin)
+		return parseEach("<stdin>", stdin, each)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !info.IsDir() {
-		return parseFile(path)
+		return parseFile(path, each)
 	}
 	var paths []string
 	err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
@@ -136,28 +127,25 @@ func readInput(path string, stdin io.Reader) ([]Document, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("%s: no .yaml, .yml or .json files", path)
+		return fmt.Errorf("%s: no .yaml, .yml or .json files", path)
 	}
 	sort.Strings(paths)
-	var docs []Document
 	for _, p := range paths {
-		d, err := parseFile(p)
-		if err != nil {
-			return nil, err
+		if err := parseFile(p, each); err != nil {
+			return err
 		}
-		docs = append(docs, d...)
 	}
-	return docs, nil
+	return nil
 }
 
-func parseFile(path string) ([]Document, error) {
+func parseFile(path string, each func(Document) error) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	return Parse(path, f)
+	return parseEach(path, f, each)
 }

@@ -14,9 +14,7 @@ import (
 
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
-	"github.com/linkstate-webhook/linkstate-webhook/pkg/mutate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
-	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
 )
 
 // Result is the verdict on one VM or VMI. Causes and Warnings come from validating the
@@ -42,25 +40,13 @@ type Cause struct {
 // skipped. A migration is stamped from the VMI of the same namespace and name found among
 // docs, as the VMI would be stored (mutated).
 func Run(docs []Document, cfg linkstate.Config) (results []Result, skipped []Document) {
-	// Offline, stamps are not signed: the validating reviewer compares each with the VMI
-	// in the input, which cannot change between the two calls.
-	migrations := migration.Options{VMIs: storedVMIs(docs, cfg), LookupTimeout: migration.DefaultLookupTimeout, LookupFailure: linkstate.ActionWarn}
-	rules := linkstate.Static(cfg)
+	c := &collected{}
+	j := newJudge(cfg, c)
 	for _, d := range docs {
-		gvk := d.GroupVersionKind()
-		if k, ok := kindOf(gvk); ok {
-			results = append(results, judge(k.GroupKind, d,
-				&mutate.Reviewer{Kind: k, Rules: rules}, &validate.Reviewer{Kind: k, Rules: rules}))
-			continue
-		}
-		if isMigration(gvk) {
-			results = append(results, judge(migration.Kind, d,
-				&migration.Mutator{Rules: rules, Options: migrations}, &migration.Validator{Rules: rules, Options: migrations}))
-			continue
-		}
-		skipped = append(skipped, d)
+		j.document(d)
 	}
-	return results, skipped
+	j.finish()
+	return c.results, c.skips
 }
 
 // kindOf accepts both versions KubeVirt serves; they share one schema.
@@ -79,27 +65,6 @@ func isMigration(gvk schema.GroupVersionKind) bool {
 
 func servedVersion(v string) bool { return v == "v1" || v == "v1alpha3" }
 
-// storedVMIs are the VMIs among docs as the API server would store them: mutated.
-func storedVMIs(docs []Document, cfg linkstate.Config) migration.VMISet {
-	set := migration.VMISet{}
-	for _, d := range docs {
-		if k, ok := kindOf(d.GroupVersionKind()); !ok || k.GroupKind != linkstate.VirtualMachineInstance.GroupKind {
-			continue
-		}
-		raw := d.Raw
-		resp := (&mutate.Reviewer{Kind: linkstate.VirtualMachineInstance, Rules: linkstate.Static(cfg)}).Review(context.Background(), request(linkstate.VirtualMachineInstance.GroupKind, d))
-		if len(resp.Patches) > 0 {
-			if patched, err := applyPatch(raw, resp.Patches); err == nil {
-				raw = patched
-			}
-		}
-		if vmi, err := linkstate.VirtualMachineInstance.Decode(raw); err == nil {
-			set.Add(vmi)
-		}
-	}
-	return set
-}
-
 func request(gk schema.GroupKind, d Document) admission.Request {
 	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
 		Kind:      metav1.GroupVersionKind{Group: gk.Group, Version: "v1", Kind: gk.Kind},
@@ -111,10 +76,15 @@ func request(gk schema.GroupKind, d Document) admission.Request {
 	return req
 }
 
-// judge runs the real handlers, as the API server would call them on create.
-func judge(gk schema.GroupKind, d Document, mutator, validator review.Reviewer) Result {
-	res := Result{Kind: gk.Kind, Namespace: d.Namespace, Name: d.Name, source: d.Source,
+func newResult(gk schema.GroupKind, d Document) Result {
+	return Result{Kind: gk.Kind, Namespace: d.Namespace, Name: d.Name, source: d.Source,
 		Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
+}
+
+// decide runs the real reviewers, as the API server would call them on create, on the
+// document's JSON: what migrations go through (VMs and VMIs take judge.object's way).
+func decide(gk schema.GroupKind, d Document, mutator, validator review.Reviewer) Result {
+	res := newResult(gk, d)
 	req := request(gk, d)
 	ctx := context.Background()
 

@@ -10,31 +10,46 @@ import (
 func WriteText(w io.Writer, results []Result, skipped []Document) {
 	denied := 0
 	for _, r := range results {
-		verdict := "ALLOWED"
 		if !r.Allowed {
-			verdict = "DENIED"
 			denied++
 		}
-		fmt.Fprintf(w, "%-8s %s %s  (%s)\n", verdict, r.Kind, objectName(r.Namespace, r.Name), r.source)
-		for _, op := range r.Patch {
-			fmt.Fprintf(w, "  patch:   %s %s %v\n", op.Operation, op.Path, quoted(op.Value))
-		}
-		for _, msg := range r.Warnings {
-			fmt.Fprintf(w, "  warning: %s\n", msg)
-		}
-		for _, c := range r.Causes {
-			if c.Field != "" {
-				fmt.Fprintf(w, "  error:   %s: %s\n", c.Field, c.Message)
-			} else {
-				fmt.Fprintf(w, "  error:   %s\n", c.Message)
-			}
-		}
+		writeTextResult(w, r)
 	}
 	for _, d := range skipped {
-		fmt.Fprintf(w, "SKIPPED  %s %s %s  (%s): not a KubeVirt VM, VMI or migration\n",
-			d.APIVersion, d.Kind, objectName(d.Namespace, d.Name), d.Source)
+		writeTextSkipped(w, d)
 	}
-	fmt.Fprintf(w, "%d checked, %d allowed, %d denied, %d skipped\n", len(results), len(results)-denied, denied, len(skipped))
+	writeTextSummary(w, len(results), denied, len(skipped))
+}
+
+// writeTextResult prints the block of one verdict.
+func writeTextResult(w io.Writer, r Result) {
+	verdict := "ALLOWED"
+	if !r.Allowed {
+		verdict = "DENIED"
+	}
+	fmt.Fprintf(w, "%-8s %s %s  (%s)\n", verdict, r.Kind, objectName(r.Namespace, r.Name), r.source)
+	for _, op := range r.Patch {
+		fmt.Fprintf(w, "  patch:   %s %s %v\n", op.Operation, op.Path, quoted(op.Value))
+	}
+	for _, msg := range r.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", msg)
+	}
+	for _, c := range r.Causes {
+		if c.Field != "" {
+			fmt.Fprintf(w, "  error:   %s: %s\n", c.Field, c.Message)
+		} else {
+			fmt.Fprintf(w, "  error:   %s\n", c.Message)
+		}
+	}
+}
+
+func writeTextSkipped(w io.Writer, d Document) {
+	fmt.Fprintf(w, "SKIPPED  %s %s %s  (%s): not a KubeVirt VM, VMI or migration\n",
+		d.APIVersion, d.Kind, objectName(d.Namespace, d.Name), d.Source)
+}
+
+func writeTextSummary(w io.Writer, checked, denied, skipped int) {
+	fmt.Fprintf(w, "%d checked, %d allowed, %d denied, %d skipped\n", checked, checked-denied, denied, skipped)
 }
 
 func objectName(namespace, name string) string {
