@@ -15,10 +15,16 @@ type spool struct {
 	mem  []byte
 	file *os.File
 	size int64
+	// memory overrides spoolMemory (tests).
+	memory int
 }
 
 func (s *spool) Write(p []byte) (int, error) {
-	if s.file == nil && len(s.mem)+len(p) <= spoolMemory {
+	limit := spoolMemory
+	if s.memory > 0 {
+		limit = s.memory
+	}
+	if s.file == nil && len(s.mem)+len(p) <= limit {
 		s.mem = append(s.mem, p...)
 		s.size += int64(len(p))
 		return len(p), nil
