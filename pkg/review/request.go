@@ -33,7 +33,7 @@ func Object(k linkstate.Kind, req admission.Request) (obj *linkstate.Object, res
 // when a caller decoded it already (the offline check does; see linkstate.Object), else
 // its raw JSON decoded. Reviewers must not modify it.
 func decoded(k linkstate.Kind, ext runtime.RawExtension) (*linkstate.Object, error) {
-	if obj, ok := ext.Object.(*linkstate.Object); ok && obj.Kind.GroupKind == k.GroupKind {
+	if obj, ok := ext.Object.(*linkstate.Object); ok && obj != nil && obj.Kind.GroupKind == k.GroupKind {
 		return obj, nil
 	}
 	return k.Decode(ext.Raw)
