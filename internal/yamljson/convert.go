@@ -39,12 +39,12 @@ func Convert(doc []byte) (out []byte, ok bool) {
 	c := converter{out: make([]byte, 0, len(doc)+len(doc)/4), keys: make([][]byte, 0, 64)}
 	c.split(doc)
 	c.skipBlank()
-	if c.i < len(c.lines) && isDocumentStart(c.lines[c.i]) {
+	if c.i < len(c.lines) && isDocumentStart(c.lines[c.i].indent, c.text(c.lines[c.i])) {
 		c.i++
 		c.skipBlank()
 	}
 	for _, l := range c.lines[c.i:] {
-		if l.indent == 0 && (bytes.HasPrefix(l.text, []byte("---")) || bytes.HasPrefix(l.text, []byte("..."))) {
+		if text := c.text(l); l.indent == 0 && (bytes.HasPrefix(text, []byte("---")) || bytes.HasPrefix(text, []byte("..."))) {
 			return nil, false // another document's start, or this one's end
 		}
 	}
@@ -66,35 +66,53 @@ func Convert(doc []byte) (out []byte, ok bool) {
 // YAML does not allow (C0 and C1 controls but tab and newline, DEL, U+FFFE, U+FFFF), the
 // other line breaks of YAML 1.1 (carriage return, NEL, U+2028, U+2029), a byte order mark.
 func acceptable(doc []byte) bool {
-	if bytes.HasPrefix(doc, []byte("\xef\xbb\xbf")) {
+	if bytes.HasPrefix(doc, []byte("\xef\xbb\xbf")) || !utf8.Valid(doc) {
 		return false
 	}
-	for i := 0; i < len(doc); {
-		c := doc[i]
-		if c < utf8.RuneSelf {
-			if (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f {
+	for i := 0; i < len(doc); i++ {
+		switch c := doc[i]; acceptByte[c] {
+		case byteFine:
+		case byteRefused:
+			return false
+		case byteLead: // valid UTF-8, so the continuation bytes are there
+			switch {
+			case c == 0xc2 && doc[i+1] <= 0x9f, // C1 controls, NEL
+				c == 0xe2 && doc[i+1] == 0x80 && (doc[i+2] == 0xa8 || doc[i+2] == 0xa9), // U+2028, U+2029
+				c == 0xef && doc[i+1] == 0xbf && (doc[i+2] == 0xbe || doc[i+2] == 0xbf): // U+FFFE, U+FFFF
 				return false
 			}
-			i++
-			continue
 		}
-		r, size := utf8.DecodeRune(doc[i:])
-		if r == utf8.RuneError || (r >= 0x80 && r <= 0x9f) || r == 0xfffe || r == 0xffff || r == 0x2028 || r == 0x2029 {
-			return false
-		}
-		i += size
 	}
 	return true
 }
 
-// line is one line of the document, without its newline.
+const (
+	byteFine = iota
+	byteRefused
+	byteLead // the first byte of characters some of which are refused
+)
+
+var acceptByte = func() (t [256]byte) {
+	for c := range 0x20 {
+		t[c] = byteRefused
+	}
+	t['\t'], t['\n'] = byteFine, byteFine
+	t[0x7f] = byteRefused
+	t[0xc2], t[0xe2], t[0xef] = byteLead, byteLead, byteLead
+	return t
+}()
+
+// line is one line of the document, without its newline: offsets, not slices, so that
+// the lines hold no pointers for the garbage collector to follow.
 type line struct {
-	indent int    // leading spaces
-	text   []byte // the rest
-	blank  bool   // nothing but spaces, or a comment
+	indent     int  // leading spaces
+	start, end int  // the rest: doc[start:end]
+	blank      bool // nothing but spaces, or a comment
 }
 
 type converter struct {
+	doc          []byte
+	tabs         bool     // the document holds a tab somewhere
 	keys         [][]byte // see keySet
 	lines        []line
 	finalNewline bool // the document's last line ends with a line break
@@ -103,24 +121,30 @@ type converter struct {
 }
 
 func (c *converter) split(doc []byte) {
+	c.doc, c.tabs = doc, bytes.IndexByte(doc, '\t') >= 0
 	c.finalNewline = bytes.HasSuffix(doc, []byte{'\n'})
 	c.lines = make([]line, 0, bytes.Count(doc, []byte{'\n'})+1)
-	for len(doc) > 0 {
-		end := bytes.IndexByte(doc, '\n')
-		var l []byte
+	for pos := 0; pos < len(doc); {
+		end := bytes.IndexByte(doc[pos:], '\n')
+		next := pos + end + 1
 		if end < 0 {
-			l, doc = doc, nil
-		} else {
-			l, doc = doc[:end], doc[end+1:]
+			end, next = len(doc)-pos, len(doc)
 		}
-		indent := 0
-		for indent < len(l) && l[indent] == ' ' {
+		end += pos
+		indent := pos
+		for indent < end && doc[indent] == ' ' {
 			indent++
 		}
-		text := l[indent:]
-		c.lines = append(c.lines, line{indent: indent, text: text, blank: len(text) == 0 || text[0] == '#'})
+		c.lines = append(c.lines, line{indent: indent - pos, start: indent, end: end, blank: indent == end || doc[indent] == '#'})
+		pos = next
 	}
 }
+
+// text is what l holds after its indentation.
+func (c *converter) text(l line) []byte { return c.doc[l.start:l.end] }
+
+// hasTab reports whether text holds a tab.
+func (c *converter) hasTab(text []byte) bool { return c.tabs && bytes.IndexByte(text, '\t') >= 0 }
 
 // skipBlank moves past blank and comment lines.
 func (c *converter) skipBlank() {
@@ -130,12 +154,12 @@ func (c *converter) skipBlank() {
 }
 
 // isDocumentStart is a "---" line, alone or with a comment.
-func isDocumentStart(l line) bool {
-	if l.indent != 0 || !bytes.HasPrefix(l.text, []byte("---")) {
+func isDocumentStart(indent int, text []byte) bool {
+	if indent != 0 || !bytes.HasPrefix(text, []byte("---")) {
 		return false
 	}
-	rest := bytes.TrimLeft(l.text[3:], " ")
-	return len(rest) == 0 || (rest[0] == '#' && len(rest) < len(l.text)-3)
+	rest := bytes.TrimLeft(text[3:], " ")
+	return len(rest) == 0 || (rest[0] == '#' && len(rest) < len(text)-3)
 }
 
 // node converts the block node whose first line is the current one, at indent.
@@ -144,13 +168,14 @@ func (c *converter) node(indent, depth int) bool {
 		return false
 	}
 	l := c.lines[c.i]
-	if l.indent != indent || bytes.IndexByte(l.text, '\t') >= 0 {
+	text := c.text(l)
+	if l.indent != indent || c.hasTab(text) {
 		return false
 	}
-	if isEntry(l.text) {
+	if isEntry(text) {
 		return c.sequence(indent, depth)
 	}
-	if _, _, ok := splitKey(l.text); ok {
+	if _, _, ok := splitKey(text); ok {
 		return c.mapping(indent, depth)
 	}
 	return false // a scalar alone on its line: multi-line plain scalars and the like
@@ -175,10 +200,11 @@ func (c *converter) mapping(indent, depth int) bool {
 		if l.indent < indent {
 			break
 		}
-		if l.indent > indent || bytes.IndexByte(l.text, '\t') >= 0 {
+		text := c.text(l)
+		if l.indent > indent || c.hasTab(text) {
 			return false
 		}
-		rawKey, rest, ok := splitKey(l.text)
+		rawKey, rest, ok := splitKey(text)
 		if !ok {
 			return false
 		}
@@ -209,10 +235,11 @@ func (c *converter) sequence(indent, depth int) bool {
 			break
 		}
 		l := c.lines[c.i]
-		if l.indent != indent || !isEntry(l.text) {
+		text := c.text(l)
+		if l.indent != indent || !isEntry(text) {
 			break
 		}
-		if bytes.IndexByte(l.text, '\t') >= 0 {
+		if c.hasTab(text) {
 			return false
 		}
 		if n > 0 {
@@ -221,13 +248,13 @@ func (c *converter) sequence(indent, depth int) bool {
 		// The entry's content: "- key: value" opens a mapping at the key's column, which
 		// is read as if the key began the line.
 		spaces := 1
-		for spaces < len(l.text) && l.text[spaces] == ' ' {
+		for spaces < len(text) && text[spaces] == ' ' {
 			spaces++
 		}
-		content := l.text[spaces:]
+		content := text[spaces:]
 		if len(content) > 0 && content[0] != '#' {
 			if _, _, isKey := splitKey(content); isKey {
-				c.lines[c.i] = line{indent: indent + spaces, text: content}
+				c.lines[c.i] = line{indent: indent + spaces, start: l.start + spaces, end: l.end}
 				if !c.mapping(indent+spaces, depth+1) {
 					return false
 				}
@@ -257,7 +284,7 @@ func (c *converter) value(rest []byte, parent int, inMapping bool, depth int) bo
 		c.skipBlank()
 		if c.i < len(c.lines) {
 			next := c.lines[c.i]
-			if next.indent > parent || (inMapping && next.indent == parent && isEntry(next.text)) {
+			if next.indent > parent || (inMapping && next.indent == parent && isEntry(c.text(next))) {
 				return c.node(next.indent, depth+1)
 			}
 		}
@@ -321,14 +348,15 @@ func (c *converter) literal(header []byte, parent int) bool {
 	breaks := 0 // empty lines since the last content line
 	for ; c.i < len(c.lines); c.i++ {
 		l := c.lines[c.i]
-		if len(l.text) == 0 {
+		text := c.text(l)
+		if len(text) == 0 {
 			if indent < 0 && l.indent > 0 || indent >= 0 && l.indent > indent {
 				return false // spaces that are content, or that would set the indentation
 			}
 			breaks++
 			continue
 		}
-		if l.text[0] == '\t' {
+		if text[0] == '\t' {
 			return false // a tab where go-yaml looks for indentation
 		}
 		if indent < 0 {
@@ -351,7 +379,7 @@ func (c *converter) literal(header []byte, parent int) bool {
 		for range l.indent - indent {
 			b = append(b, ' ')
 		}
-		b = append(b, l.text...)
+		b = append(b, text...)
 		last = c.i
 	}
 	if !strip && last >= 0 && (last < len(c.lines)-1 || c.finalNewline) {
@@ -388,24 +416,21 @@ func splitKey(text []byte) (key, rest []byte, ok bool) {
 	if !plainStart(text) {
 		return nil, nil, false
 	}
-	for j := 0; j < len(text); j++ {
-		switch text[j] {
-		case ':':
-			if j+1 == len(text) || text[j+1] == ' ' {
-				if text[j-1] == ' ' || j > maxKeyLength {
-					return nil, nil, false
-				}
-				return text[:j], text[j+1:], true
-			}
-		case '#':
-			if text[j-1] == ' ' {
-				return nil, nil, false
-			}
-		case '\t':
+	for from := 0; ; {
+		i := bytes.IndexByte(text[from:], ':')
+		if i < 0 {
 			return nil, nil, false
 		}
+		j := from + i
+		if j+1 == len(text) || text[j+1] == ' ' {
+			key := text[:j]
+			if text[j-1] == ' ' || j > maxKeyLength || bytes.Contains(key, []byte(" #")) || bytes.IndexByte(key, '\t') >= 0 {
+				return nil, nil, false
+			}
+			return key, text[j+1:], true
+		}
+		from = j + 1
 	}
-	return nil, nil, false
 }
 
 // plainStart reports whether a plain scalar may begin text: not an indicator, nor a dash,
@@ -429,23 +454,25 @@ func plainScalar(rest []byte) ([]byte, bool) {
 	if !plainStart(rest) {
 		return nil, false
 	}
-	end := len(rest)
-	for j := 1; j < len(rest); j++ {
-		switch rest[j] {
-		case ':':
-			if j+1 == len(rest) || rest[j+1] == ' ' {
-				return nil, false // a mapping inside a value
-			}
-		case '#':
-			if rest[j-1] == ' ' {
-				end = j
-				j = len(rest)
-			}
-		case '\t':
-			return nil, false
-		}
+	body := rest
+	if i := bytes.Index(rest, []byte(" #")); i >= 0 {
+		body = rest[:i] // a comment
 	}
-	return bytes.TrimRight(rest[:end], " "), true
+	if bytes.IndexByte(body, '\t') >= 0 {
+		return nil, false
+	}
+	for from := 0; ; {
+		i := bytes.IndexByte(body[from:], ':')
+		if i < 0 {
+			break
+		}
+		j := from + i
+		if j+1 == len(body) || body[j+1] == ' ' {
+			return nil, false // a mapping inside a value
+		}
+		from = j + 1
+	}
+	return bytes.TrimRight(body, " "), true
 }
 
 // closingQuote is the index of the quote that closes the quoted scalar text starts with,
