@@ -13,10 +13,26 @@ import (
 	"github.com/go-logr/logr"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/cli"
 	"github.com/linkstate-webhook/linkstate-webhook/internal/flagvalue"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
+
+const usage = `Usage: %[1]s -f PATH [-f PATH ...] [--dialect seed|upstream|none|auto] [-o text|json] [rule flags]
+
+Runs the webhook's mutation, then validation of the mutated object (create semantics), on
+every VirtualMachine, VirtualMachineInstance and VirtualMachineInstanceMigration in the
+input, as the cluster's webhooks would. A migration is stamped from the VMI of the same
+namespace and name in the input. Other kinds are skipped (and listed). PATH is a YAML or
+JSON file (several documents, kubectl's List unwrapped), a directory of them, or - (stdin).
+Input is read completely before anything is judged: bad input anywhere gives exit 2 and no
+verdicts.
+
+Exit status: 0 all allowed, 1 any denied, 2 bad input (or no documents at all) or usage.
+
+Flags:
+`
 
 // Main is the check command: `webhook check` and `kubectl linkstate check` both run it,
 // with prog naming the command in its usage. It returns the exit status: 0 all allowed,
@@ -35,19 +51,15 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	var probe dialect.Flags
 	probe.BindProbe(fs, "linkstate-webhook-system")
 	kubeconfig := fs.String("kubeconfig", "", "with --dialect auto: the cluster whose KubeVirt to ask (default: $KUBECONFIG, then ~/.kube/config)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s -f PATH [-f PATH ...] [--dialect seed|upstream|none|auto] [-o text|json]\n", prog)
-		fmt.Fprintln(stderr, "Runs the webhook's mutation then validation (create semantics) on every VirtualMachine,")
-		fmt.Fprintln(stderr, "VirtualMachineInstance and VirtualMachineInstanceMigration found; a migration is stamped from the")
-		fmt.Fprintln(stderr, "VMI of the same namespace and name in the input. Other kinds are skipped.")
-		fmt.Fprintln(stderr, "Exit status: 0 all allowed, 1 any denied, 2 bad input or usage.")
-		fs.PrintDefaults()
+	if code, done := cli.Parse(fs, args, stdout, stderr, fmt.Sprintf(usage, prog)); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "%s: unexpected argument %q: give inputs with -f (-f %s)\nRun '%s -h' for usage.\n", prog, fs.Arg(0), fs.Arg(0), prog)
 		return 2
-	}
-	if len(files) == 0 || fs.NArg() > 0 {
-		fs.Usage()
+	case len(files) == 0:
+		fmt.Fprintf(stderr, "%s: no input: give a file, a directory or - (stdin) with -f\nRun '%s -h' for usage.\n", prog, prog)
 		return 2
 	}
 	if *output != "text" && *output != "json" {
@@ -86,7 +98,15 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		docs = append(docs, d...)
 	}
+	if len(docs) == 0 {
+		// A pipeline whose producer emitted nothing must not pass silently.
+		fmt.Fprintf(stderr, "%s: no documents in the input (%s): nothing to check\n", prog, strings.Join(files, ", "))
+		return 2
+	}
 	results, skipped := Run(docs, cfg)
+	if len(results) == 0 {
+		fmt.Fprintf(stderr, "%s: no VirtualMachine, VirtualMachineInstance or VirtualMachineInstanceMigration among %d documents: nothing judged\n", prog, len(skipped))
+	}
 
 	if *output == "json" {
 		enc := json.NewEncoder(stdout)
