@@ -48,7 +48,7 @@ type LabelSelectorRequirement struct {
 // LabelValue is a label value: at most 63 characters of letters, digits, -, _ and .,
 // starting and ending with a letter or digit, or empty.
 // +kubebuilder:validation:MaxLength=63
-// +kubebuilder:validation:XValidation:rule="self.matches('^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$')",messageExpression="'\\'' + self + '\\' must be a label value: at most 63 characters of letters, digits, -, _ and ., starting and ending with a letter or digit'"
+// +kubebuilder:validation:XValidation:rule="self.matches('^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$')",messageExpression="'\\” + self + '\\' must be a label value: at most 63 characters of letters, digits, -, _ and ., starting and ending with a letter or digit'"
 type LabelValue string
 
 // Meta is the selector as metav1.LabelSelector; nil stays nil.
