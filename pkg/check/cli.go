@@ -29,13 +29,21 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	var files flagvalue.List
 	fs.Var(&files, "f", "manifest file (YAML, multi-document, or JSON), directory of them, or - for stdin; repeatable")
 	output := fs.String("o", "text", "output format: text or json")
+	var policyFiles, groups flagvalue.List
+	fs.Var(&policyFiles, "policy", "LinkStatePolicies and Namespaces (file, directory or -), applied like those among the manifests; repeatable")
+	var opts Options
+	fs.StringVar(&opts.User, "as", "", "user the manifests are applied as, for the policies' exemptions (e.g. system:serviceaccount:argocd:argocd-application-controller)")
+	fs.Var(&groups, "as-group", "comma-separated groups of that user, for the policies' exemptions; repeatable")
+	fs.StringVar(&opts.Namespace, "n", "default", "namespace of manifests that name none, as kubectl apply -n")
 	var rules linkstate.ConfigFlags
 	rules.Bind(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s -f PATH [-f PATH ...] [--dialect seed|upstream] [-o text|json]\n", prog)
+		fmt.Fprintf(stderr, "Usage: %s -f PATH [-f PATH ...] [--policy PATH ...] [--as USER] [--dialect seed|upstream] [-o text|json]\n", prog)
 		fmt.Fprintln(stderr, "Runs the webhook's mutation then validation (create semantics) on every VirtualMachine,")
 		fmt.Fprintln(stderr, "VirtualMachineInstance and VirtualMachineInstanceMigration found; a migration is stamped from the")
-		fmt.Fprintln(stderr, "VMI of the same namespace and name in the input. Other kinds are skipped.")
+		fmt.Fprintln(stderr, "VMI of the same namespace and name in the input. LinkStatePolicies found (and in --policy files) are")
+		fmt.Fprintln(stderr, "checked as the API server would and applied as the webhook would, with the labels of the Namespaces")
+		fmt.Fprintln(stderr, "found; a namespace not in the input has only its name label. Other kinds are skipped.")
 		fmt.Fprintln(stderr, "Exit status: 0 all allowed, 1 any denied, 2 bad input or usage.")
 		fs.PrintDefaults()
 	}
@@ -67,7 +75,24 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		docs = append(docs, d...)
 	}
-	results, skipped := Run(docs, cfg)
+	for _, f := range policyFiles {
+		d, err := readInput(f, stdin)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		for _, doc := range d {
+			if !PolicyOrNamespace(doc) {
+				fmt.Fprintf(stderr, "--policy %s: %s is a %s %s: --policy reads LinkStatePolicies and Namespaces only (judge it with -f)\n",
+					f, doc.Source, doc.APIVersion, doc.Kind)
+				return 2
+			}
+		}
+		opts.Policies = append(opts.Policies, d...)
+	}
+	opts.Groups = groups
+	report := RunWith(docs, cfg, opts)
+	results := report.Results
 
 	if *output == "json" {
 		enc := json.NewEncoder(stdout)
@@ -80,7 +105,7 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 			return 2
 		}
 	} else {
-		WriteText(stdout, results, skipped)
+		WriteReport(stdout, report)
 	}
 	for _, r := range results {
 		if !r.Allowed {
