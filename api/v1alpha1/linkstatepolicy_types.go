@@ -117,8 +117,8 @@ const (
 // NetworkName is "pod" for the default network, or a Multus networkName: "name" or
 // "namespace/name".
 // +kubebuilder:validation:MaxLength=317
-// +kubebuilder:validation:XValidation:rule="self != ”",message="an empty entry protects nothing: name pod (the default network) or a Multus network (name, or namespace/name)"
-// +kubebuilder:validation:XValidation:rule="self == ” || self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$')",messageExpression="'\\” + self + '\\' must be pod (the default network) or a Multus network as a networkName names it: name (in the namespace of the VM) or namespace/name, in lower case'"
+// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="an empty entry protects nothing: name pod (the default network) or a Multus network (name, or namespace/name)"
+// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$')",messageExpression=`"'" + self + "' must be pod (the default network) or a Multus network as a networkName names it: name (in the namespace of the VM) or namespace/name, in lower case"`
 type NetworkName string
 
 // Effect is what a built-in rule's finding does inside a policy's scope.

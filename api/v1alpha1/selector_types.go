@@ -32,7 +32,7 @@ type LabelSelectorRequirement struct {
 	// Key is the label key: an optional DNS subdomain prefix and "/", then a name of at
 	// most 63 characters.
 	// +kubebuilder:validation:MaxLength=317
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!self.contains('/') || self.split('/', 2)[0].size() <= 253)",messageExpression="'\\'' + self + '\\' must be a label key: an optional DNS subdomain prefix and /, then at most 63 characters of letters, digits, -, _ and ., starting and ending with a letter or digit'"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!self.contains('/') || self.split('/', 2)[0].size() <= 253)",messageExpression=`"'" + self + "' must be a label key: an optional DNS subdomain prefix and /, then at most 63 characters of letters, digits, -, _ and ., starting and ending with a letter or digit"`
 	Key string `json:"key"`
 	// Operator is In, NotIn, Exists or DoesNotExist.
 	// +kubebuilder:validation:Enum=In;NotIn;Exists;DoesNotExist
@@ -48,7 +48,7 @@ type LabelSelectorRequirement struct {
 // LabelValue is a label value: at most 63 characters of letters, digits, -, _ and .,
 // starting and ending with a letter or digit, or empty.
 // +kubebuilder:validation:MaxLength=63
-// +kubebuilder:validation:XValidation:rule="self.matches('^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$')",messageExpression="'\\” + self + '\\' must be a label value: at most 63 characters of letters, digits, -, _ and ., starting and ending with a letter or digit'"
+// +kubebuilder:validation:XValidation:rule="self.matches('^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$')",messageExpression=`"'" + self + "' must be a label value: at most 63 characters of letters, digits, -, _ and ., starting and ending with a letter or digit"`
 type LabelValue string
 
 // Meta is the selector as metav1.LabelSelector; nil stays nil.
