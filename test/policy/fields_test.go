@@ -90,7 +90,7 @@ func TestEachField(t *testing.T) {
 		{name: "protectedNetworks: a networkName in the VM's namespace", spec: `{namespaceSelector: {matchLabels: {` + here + `}}, protectedNetworks: [storage]}`,
 			obj: vm("v", nil, podNIC(""), secondary("s", "absent", "storage")), check: denied(`L2: interface "s" is on the protected network `)},
 		{name: "protectedNetworks: namespace/name", spec: `{namespaceSelector: {matchLabels: {` + here + `}}, protectedNetworks: [infra/storage]}`,
-			obj: vm("v", nil, podNIC(""), secondary("a", "linkDown", "infra/storage"), secondary("b", "linkDown", "storage")),
+			obj:   vm("v", nil, podNIC(""), secondary("a", "linkDown", "infra/storage"), secondary("b", "linkDown", "storage")),
 			check: denied(`spec.template.spec.domain.devices.interfaces[1].state: Forbidden: LinkStatePolicy "field": L2: interface "a" is on the protected network infra/storage`)},
 		{name: "protectedNetworks: pod covers a Multus default network", spec: `{namespaceSelector: {matchLabels: {` + here + `}}, protectedNetworks: [pod]}`,
 			obj:   vm("v", nil, nic{"primary", "bridge", "linkDown", "default:primary-net"}),
