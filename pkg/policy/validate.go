@@ -130,7 +130,8 @@ func validateRules(fld *field.Path, rules map[string]v1alpha1.Effect) field.Erro
 		switch effect {
 		case v1alpha1.EffectDeny, v1alpha1.EffectWarn:
 		default:
-			errs = append(errs, field.NotSupported(fld.Key(id), effect, []string{"Deny", "Warn"}))
+			// The API server names a map value by a path element here (spec.rules.P1).
+			errs = append(errs, field.NotSupported(fld.Child(id), effect, []string{"Deny", "Warn"}))
 		}
 		unknown = unknown || !slices.Contains(RuleIDs, id)
 		relaxed = relaxed || (slices.Contains(Unrelaxable, id) && effect != v1alpha1.EffectDeny)

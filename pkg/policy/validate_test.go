@@ -53,7 +53,7 @@ func TestValidateRefusesWhatTheCRDRefuses(t *testing.T) {
 		{"relaxing B1, A1 and A2 is one error", `rules: {B1: Warn, A1: Warn, A2: Warn}`,
 			field.ErrorList{field.Invalid(field.NewPath("spec", "rules"), "object", msgRuleRelaxed)}},
 		{"an effect that is neither Deny nor Warn", `rules: {P1: Block}`,
-			field.ErrorList{field.NotSupported(field.NewPath("spec", "rules").Key("P1"), v1alpha1.Effect("Block"), []string{"Deny", "Warn"})}},
+			field.ErrorList{field.NotSupported(field.NewPath("spec", "rules", "P1"), v1alpha1.Effect("Block"), []string{"Deny", "Warn"})}},
 		{"empty protected network", `protectedNetworks: [pod, ""]`,
 			field.ErrorList{field.Invalid(field.NewPath("spec", "protectedNetworks").Index(1), "string", msgNetworkEmpty)}},
 		{"malformed protected network", `protectedNetworks: [Pod, a/b/c]`,
