@@ -20,7 +20,7 @@ const (
 		`stored as "down", the spelling this cluster uses`
 	msgSRIOVLinkDown = `Invalid value: "linkDown": link state cannot be set on an SR-IOV interface: the VF is passed ` +
 		"through to the guest and has no virtual link to toggle; leave state empty and set the link from inside the guest"
-	checkUsageLine = "Usage: webhook check -f PATH [-f PATH ...] [--dialect seed|upstream] [-o text|json]\n"
+	checkUsageLine = "Usage: webhook check -f PATH [-f PATH ...] [--policy PATH ...] [--as USER] [--dialect seed|upstream] [-o text|json]\n"
 )
 
 // runResult is what one call of run left behind.
