@@ -110,16 +110,3 @@ func (p *Policy) describeAllowed() string {
 	}
 	return "up only"
 }
-
-// exempt reports whether the requester is one the policy does not apply to.
-func (p *Policy) exempt(user string, groups []string) bool {
-	if p.users.Has(user) {
-		return true
-	}
-	for _, g := range groups {
-		if p.groups.Has(g) {
-			return true
-		}
-	}
-	return false
-}

@@ -27,13 +27,8 @@ func (s *Set) Evaluate(r Request, builtin finding.Findings) finding.Findings {
 	if s.Len() == 0 {
 		return builtin
 	}
-	var buf [8]*Policy
-	matching := buf[:0]
-	for _, p := range s.policies {
-		if p.applies(&r) {
-			matching = append(matching, p)
-		}
-	}
+	var buf [16]*Policy
+	matching := s.matching(buf[:0], &r)
 	if len(matching) == 0 {
 		return builtin
 	}

@@ -19,7 +19,7 @@ import (
 )
 
 // compile reads and compiles policy manifests (metadata and spec, as YAML).
-func compile(t *testing.T, manifests ...string) *policy.Set {
+func compile(t testing.TB, manifests ...string) *policy.Set {
 	t.Helper()
 	var ps []*policy.Policy
 	for _, m := range manifests {

@@ -22,30 +22,6 @@ type Request struct {
 	Dialect linkstate.Dialect
 }
 
-// applies reports whether p applies to r: the requester is not exempt, and the namespace
-// and the object are selected. On update the object is selected by its old or its new
-// labels, as the API server selects for a webhook's objectSelector: a tenant cannot leave
-// a policy's scope by removing the label in the very update the policy would refuse.
-func (p *Policy) applies(r *Request) bool {
-	if p.exempt(r.User, r.Groups) {
-		return false
-	}
-	if p.namespaces != nil && !p.namespaces.Matches(namespaceLabels(r)) {
-		return false
-	}
-	if p.objects == nil || p.objects.Matches(labels.Set(r.Object.Labels)) {
-		return true
-	}
-	return r.Old != nil && p.objects.Matches(labels.Set(r.Old.Labels))
-}
-
-func namespaceLabels(r *Request) labels.Labels {
-	if r.NamespaceLabels == nil {
-		return labels.Set(nil)
-	}
-	return r.NamespaceLabels
-}
-
 // judged calls fn for each interface policies judge: on create every one; on update those
 // that are new, or whose state (by meaning: an alias rewritten to its canonical spelling is
 // no change) or network changed. Like the built-in rules, policies never judge an

@@ -10,6 +10,7 @@ import (
 // judges with the one Set it started with.
 type Set struct {
 	policies []*Policy
+	scope    scope
 	// selectsNamespaces is set when some policy has a namespaceSelector, the only reason
 	// to look a namespace's labels up.
 	selectsNamespaces bool
@@ -22,6 +23,7 @@ func NewSet(policies ...*Policy) *Set {
 	for _, p := range s.policies {
 		s.selectsNamespaces = s.selectsNamespaces || p.namespaces != nil
 	}
+	s.scope = newScope(s.policies)
 	return s
 }
 
