@@ -2,7 +2,7 @@
 # controller-gen (built from the Go module proxy into .cache/tools, never a go.mod
 # requirement), copied into the chart; and the policy stories on a real API server with
 # the real binary and kubectl as a tenant.
-.PHONY: generate policy-test
+.PHONY: generate policy-test policy-bench
 
 CRD_FILE := linkstate.kubevirt.io_linkstatepolicies.yaml
 
@@ -17,3 +17,7 @@ policy-test: ## generated files current (drift check); policy stories, check = w
 	assets=$$(./hack/envtest-assets.sh) && KUBEBUILDER_ASSETS=$$assets $(GO) test -count=1 ./test/policy/
 
 TEST_TARGETS += policy-test
+
+policy-bench: ## the validating handler with 0, 1 and 100 LinkStatePolicies against none (goal: 100 <= 1.2x), median ratio
+	$(MAKE) bench BENCH_PATTERN=BenchmarkPolicies BENCH_GOAL=1.2
+	$(GO) test -run '^$$' -bench BenchmarkEvaluate -benchmem -count $(BENCH_COUNT) ./pkg/policy/
