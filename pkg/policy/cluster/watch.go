@@ -72,16 +72,8 @@ var (
 // policies and namespaces are loaded: a replica that served before would let through what
 // a policy forbids. mgr's cache must be configured with CacheOptions.
 func Setup(mgr manager.Manager) (*Watch, error) {
-	w := &Watch{
-		cache:      mgr.GetCache(),
-		mgr:        mgr,
-		log:        mgr.GetLogger().WithName("policies"),
-		compiled:   map[string]*policy.Policy{},
-		namespaces: map[string]labels.Set{},
-		synced:     make(chan struct{}),
-	}
-	w.policies.Store(policy.NewSet())
-	w.setWaiting("the manager has not started")
+	w := newWatch(mgr.GetLogger().WithName("policies"))
+	w.cache, w.mgr = mgr.GetCache(), mgr
 	if err := mgr.Add(w); err != nil {
 		return nil, err
 	}
@@ -89,6 +81,19 @@ func Setup(mgr manager.Manager) (*Watch, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// newWatch is a Watch with nothing loaded yet, fed by its event handlers.
+func newWatch(log logr.Logger) *Watch {
+	w := &Watch{
+		log:        log,
+		compiled:   map[string]*policy.Policy{},
+		namespaces: map[string]labels.Set{},
+		synced:     make(chan struct{}),
+	}
+	w.policies.Store(policy.NewSet())
+	w.setWaiting("the manager has not started")
+	return w
 }
 
 // CacheOptions are the manager cache's settings the watch needs: objects cached as
