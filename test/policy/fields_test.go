@@ -200,3 +200,26 @@ func setState(t *testing.T, u *unstructured.Unstructured, i int, state string) {
 		t.Fatal(err)
 	}
 }
+
+// Policies judge VirtualMachineInstances too, at their own paths.
+func TestVMIs(t *testing.T) {
+	ns := namespace(t, nil)
+	apply(t, `{metadata: {name: vmis}, spec: {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: `+ns+`}}, protectedNetworks: [pod], allowedStates: [up, down]}}`)
+	vmi := `apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata: {name: vmi}
+spec:
+  domain:
+    devices:
+      interfaces:
+      - {name: default, masquerade: {}, state: linkDown}
+      - {name: sec, bridge: {}, state: absent}
+    resources: {requests: {memory: 64Mi}}
+  networks:
+  - {name: default, pod: {}}
+  - {name: sec, multus: {networkName: frontend}}
+`
+	expectDenied(t, create(t, alice, ns, vmi, true),
+		`spec.domain.devices.interfaces[0].state: Forbidden: LinkStatePolicy "vmis": L2: interface "default" is on the default network`,
+		`spec.domain.devices.interfaces[1].state: Forbidden: LinkStatePolicy "vmis": L1: state "absent" (hot-unplug)`)
+}
