@@ -81,7 +81,9 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	}
 	e.Env = &envtest.Environment{
 		// KubeVirt's CRDs, and the webhook's own (LinkStatePolicy) as config/crd ships it.
-		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs, Paths: []string{ShippedCRDs()}},
+		// envtest waits 10 s for them to be served by default: not enough on a busy 2-core
+		// machine.
+		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs, Paths: []string{ShippedCRDs()}, MaxTime: time.Minute},
 		WebhookInstallOptions: webhooks,
 		ErrorIfCRDPathMissing: true,
 	}
