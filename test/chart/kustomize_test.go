@@ -62,7 +62,7 @@ func TestKustomizeDefaultInstalls(t *testing.T) {
 			}
 		}
 	}
-	for _, kind := range []string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment",
+	for _, kind := range []string{"CustomResourceDefinition", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment",
 		"PodDisruptionBudget", "Issuer", "Certificate", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"} {
 		if len(built.ofKind(kind)) == 0 {
 			t.Errorf("config/default has no %s", kind)
@@ -77,6 +77,8 @@ func TestKustomizeDefaultInstalls(t *testing.T) {
 			c.waitGone(t, o.GroupVersionKind(), o.GetNamespace(), o.GetName())
 		}
 	}
+	// The LinkStatePolicy CRD went with it: give the cluster its own back.
+	c.restoreCRD(t)
 }
 
 // The chart, installed as release linkstate-webhook in linkstate-webhook-system with default
@@ -134,6 +136,7 @@ func TestChartMatchesKustomizeConfig(t *testing.T) {
 		same(o.GetKind(), o.GetName(), "spec")
 	}
 	same("ClusterRole", "linkstate-webhook", "rules")
+	same("CustomResourceDefinition", policyCRD, "spec")
 	same("ClusterRoleBinding", "linkstate-webhook", "roleRef")
 	same("ClusterRoleBinding", "linkstate-webhook", "subjects")
 	same("Service", "linkstate-webhook", "spec", "ports")
