@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/linkstate-webhook/linkstate-webhook/internal/testwait"
+	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
 )
 
 const optOutLabel = "linkstate.kubevirt.io/webhook"
@@ -174,4 +178,51 @@ func (c *cluster) userWhoMayLabel(t *testing.T, user, ns string) client.Client {
 func labelNamespace(ctx context.Context, cl client.Client, ns, value string, opts ...client.PatchOption) error {
 	patch := fmt.Sprintf(`{"metadata":{"labels":{%q:%q}}}`, optOutLabel, value)
 	return cl.Patch(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, client.RawPatch(types.MergePatchType, []byte(patch)), opts...)
+}
+
+const overlayMarker = "<!-- optout-overlay: test/chart/optout_test.go builds config/optout with this patch -->"
+
+// docs/optout.md's kustomize overlay does what it says: config/optout with the patch gives
+// the groups it names and leaves the users alone; a patch aimed at the wrong variable fails.
+func TestOptOutOverlayFromDocs(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(harness.Root(), "docs", "optout.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), overlayMarker+"\n```yaml\n")
+	if !ok {
+		t.Fatalf("docs/optout.md has no yaml block after %q", overlayMarker)
+	}
+	patches, _, _ := strings.Cut(after, "```")
+	dir := t.TempDir()
+	base, err := filepath.Rel(dir, filepath.Join(harness.Root(), "config", "optout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kustomization := "resources:\n  - " + base + "\n" + patches
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(kustomization), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := parseObjects(kubectl(t, "kustomize", dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, groups := optOutIdentities(t, objs, "linkstate-webhook")
+	if diff := cmp.Diff([]string{"system:masters", "platform-admins"}, groups); diff != "" {
+		t.Errorf("groups after the documented overlay (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"system:serviceaccount:linkstate-webhook-system:linkstate-webhook"}, users); diff != "" {
+		t.Errorf("users after the documented overlay (-want +got):\n%s", diff)
+	}
+
+	// The same patch aimed at the users' index: its test operation refuses it.
+	wrong := strings.ReplaceAll(kustomization, "/spec/variables/1/", "/spec/variables/0/")
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(wrong), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"), "kustomize", dir)
+	cmd.Env = append(os.Environ(), "KUBECACHEDIR="+t.TempDir())
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "test failed") {
+		t.Errorf("a patch aimed at the wrong variable: err=%v, output:\n%s", err, out)
+	}
 }
