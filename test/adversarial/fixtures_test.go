@@ -71,7 +71,8 @@ func setUp(ctx context.Context) error {
 	return waitForGuard()
 }
 
-// grantRights gives the tenant a namespace admin's rights, the portal the right to create
+// grantRights gives the tenant a namespace admin's rights (on KubeVirt's objects, those of
+// KubeVirt's own aggregated kubevirt.io:admin role), the portal the right to create
 // namespaces, and the release's service account the right to label them.
 func grantRights(ctx context.Context) error {
 	all := []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
