@@ -112,7 +112,12 @@ func TestInstalledOptOutGuard(t *testing.T) {
 	portal := c.userWhoMayLabel(t, "portal-bot", target)
 	tenant := c.userWhoMayLabel(t, "team-admin", target)
 
-	install(t, c, release, namespace, "optOut: {allowedUsers: [portal-bot]}")
+	notes := install(t, c, release, namespace, "optOut: {allowedUsers: [portal-bot]}")
+	for _, line := range []string{"groups: system:masters", "users:  system:serviceaccount:lw-guard:guard-linkstate-webhook, portal-bot"} {
+		if !strings.Contains(notes, line) {
+			t.Errorf("NOTES do not say who may opt a namespace out (%q):\n%s", line, notes)
+		}
+	}
 	want := "only cluster operators may set, change or remove the linkstate.kubevirt.io/webhook label, " +
 		"which switches linkstate-webhook off for a namespace: group system:masters, " +
 		"system:serviceaccount:lw-guard:guard-linkstate-webhook, portal-bot; ask one to exempt this namespace"
