@@ -63,7 +63,8 @@ func TestKustomizeDefaultInstalls(t *testing.T) {
 		}
 	}
 	for _, kind := range []string{"CustomResourceDefinition", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment",
-		"PodDisruptionBudget", "Issuer", "Certificate", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"} {
+		"PodDisruptionBudget", "Issuer", "Certificate", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+		"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} {
 		if len(built.ofKind(kind)) == 0 {
 			t.Errorf("config/default has no %s", kind)
 		}
@@ -135,6 +136,8 @@ func TestChartMatchesKustomizeConfig(t *testing.T) {
 	for _, o := range append(config.ofKind("Certificate"), config.ofKind("Issuer")...) {
 		same(o.GetKind(), o.GetName(), "spec")
 	}
+	same("ValidatingAdmissionPolicy", "linkstate-webhook-optout", "spec")
+	same("ValidatingAdmissionPolicyBinding", "linkstate-webhook-optout", "spec")
 	same("ClusterRole", "linkstate-webhook", "rules")
 	same("CustomResourceDefinition", policyCRD, "spec")
 	same("ClusterRoleBinding", "linkstate-webhook", "roleRef")
