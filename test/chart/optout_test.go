@@ -112,7 +112,7 @@ func TestInstalledOptOutGuard(t *testing.T) {
 	portal := c.userWhoMayLabel(t, "portal-bot", target)
 	tenant := c.userWhoMayLabel(t, "team-admin", target)
 
-	notes := install(t, c, release, namespace, "optOut: {allowedUsers: [portal-bot]}")
+	notes := install(t, c, release, namespace, "optOut: {allowedUsers: [portal-bot], protectedLabels: [tenant]}")
 	for _, line := range []string{"groups: system:masters", "users:  system:serviceaccount:lw-guard:guard-linkstate-webhook, portal-bot"} {
 		if !strings.Contains(notes, line) {
 			t.Errorf("NOTES do not say who may opt a namespace out (%q):\n%s", line, notes)
@@ -138,6 +138,30 @@ func TestInstalledOptOutGuard(t *testing.T) {
 	ns := get[corev1.Namespace](t, c, "", target)
 	if got := ns.Labels[optOutLabel]; got != "enabled" {
 		t.Errorf("label %s=%q after the operator's change, want enabled", optOutLabel, got)
+	}
+
+	// optOut.protectedLabels: a label a LinkStatePolicy selects on is guarded the same way
+	// (a tenant who removed it would leave the policy's scope); other labels are not.
+	setLabel := func(cl client.Client, key string, value any, opts ...client.PatchOption) error {
+		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"labels": map[string]any{key: value}}})
+		return cl.Patch(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: target}}, client.RawPatch(types.MergePatchType, patch), opts...)
+	}
+	if err := setLabel(c.client, "tenant", "true"); err != nil {
+		t.Fatalf("the operator labelling tenant=true: %v", err)
+	}
+	guarded := "only cluster operators may set, change or remove the namespace labels tenant, which switch linkstate-webhook off " +
+		"for a namespace or select it for LinkStatePolicies: group system:masters, " +
+		"system:serviceaccount:lw-guard:guard-linkstate-webhook, portal-bot; ask one to change them"
+	for what, value := range map[string]any{"remove": nil, "change": "false"} {
+		if err := setLabel(tenant, "tenant", value); err == nil || !strings.Contains(err.Error(), guarded) {
+			t.Errorf("the tenant trying to %s the guarded label tenant: %v, want %q", what, err, guarded)
+		}
+	}
+	if err := setLabel(tenant, "team", "blue"); err != nil {
+		t.Errorf("the tenant labelling team=blue (not guarded): %v", err)
+	}
+	if got := get[corev1.Namespace](t, c, "", target).Labels; got["tenant"] != "true" || got["team"] != "blue" {
+		t.Errorf("labels %v, want tenant=true kept and team=blue added", got)
 	}
 
 	c.helm(t, "uninstall", release, "--namespace", namespace)
