@@ -6,6 +6,8 @@
 
 BENCH_COUNT ?= 5
 BENCH_TIME ?= 1s
+BENCH_PATTERN ?= BenchmarkHandlers|BenchmarkCheck
+BENCH_GOAL ?= 1.5
 BENCH_OUT := $(CACHE)/bench.txt
 
 # Every benchmark runs its handler and the baseline in alternating blocks and reports the
@@ -13,8 +15,8 @@ BENCH_OUT := $(CACHE)/bench.txt
 # the spread of every column).
 bench: ## handler benchmarks vs. the floor webhook (and controller-runtime's decoding), median ratio per case; check's
 	@mkdir -p $(CACHE)
-	$(GO) test -run '^$$' -bench 'BenchmarkHandlers|BenchmarkCheck' -benchmem -benchtime $(BENCH_TIME) -count $(BENCH_COUNT) ./pkg/server/ ./pkg/check/ | tee $(BENCH_OUT)
-	@echo; echo "median handler/floor ratio over $(BENCH_COUNT) runs (goal <= 1.5):"
+	$(GO) test -run '^$$' -bench '$(BENCH_PATTERN)' -benchmem -benchtime $(BENCH_TIME) -count $(BENCH_COUNT) ./pkg/server/ ./pkg/check/ | tee $(BENCH_OUT)
+	@echo; echo "median handler/floor ratio over $(BENCH_COUNT) runs (goal <= $(BENCH_GOAL)):"
 	@awk '/^Benchmark/ { for (i = 2; i < NF; i++) if ($$(i+1) == "ratio") { name = $$1; sub(/-[0-9]+$$/, "", name); r[name] = r[name] " " $$i; if (!(name in seen)) { seen[name] = 1; order[++n] = name } } } \
 		END { for (k = 1; k <= n; k++) { m = split(substr(r[order[k]], 2), v, " "); \
 			for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t } \

@@ -19,17 +19,28 @@ type verdicts interface {
 	result(r Result)
 	reserve() (slot int)
 	fill(slot int, r Result)
+	namespace(d Document)
 	skipped(d Document)
 }
 
 // judge decides documents one at a time, as they are read, and keeps only what is still
-// to decide: the migrations, and for them the VMIs seen so far as they would be stored.
+// to decide: the migrations, and for them the VMIs seen so far as they would be stored;
+// and the LinkStatePolicies and Namespaces, which are small and few.
+//
+// Policies and Namespaces apply to every document of the input, those read before them
+// too. A judge knows those it was seeded with from the start; one it meets only after it
+// has judged a VM or VMI makes it stale: the verdicts so far did not see it, and the input
+// must be judged again by a judge seeded with seen().
 type judge struct {
 	out       verdicts
 	rules     linkstate.Source
+	opts      Options
+	policies  *policies
 	reviewers map[schema.GroupKind][2]review.Reviewer // mutator, validator
 	vmis      migration.VMISet
 	deferred  []deferredMigration
+	judged    bool // a VM or VMI has been judged
+	stale     bool
 }
 
 type deferredMigration struct {
@@ -37,23 +48,43 @@ type deferredMigration struct {
 	doc  Document
 }
 
-func newJudge(cfg linkstate.Config, out verdicts) *judge {
+func newJudge(cfg linkstate.Config, opts Options, out verdicts) *judge {
 	rules := linkstate.Static(cfg)
-	j := &judge{out: out, rules: rules, vmis: migration.VMISet{}, reviewers: map[schema.GroupKind][2]review.Reviewer{}}
+	j := &judge{out: out, rules: rules, opts: opts, policies: newPolicies(), vmis: migration.VMISet{}, reviewers: map[schema.GroupKind][2]review.Reviewer{}}
 	for _, k := range []linkstate.Kind{linkstate.VirtualMachine, linkstate.VirtualMachineInstance} {
-		j.reviewers[k.GroupKind] = [2]review.Reviewer{&mutate.Reviewer{Kind: k, Rules: rules}, &validate.Reviewer{Kind: k, Rules: rules}}
+		// The validator reads the policies through a pointer: those met later apply too.
+		j.reviewers[k.GroupKind] = [2]review.Reviewer{&mutate.Reviewer{Kind: k, Rules: rules},
+			&validate.Reviewer{Kind: k, Rules: rules, Policies: &j.policies.source}}
 	}
 	return j
 }
+
+// seed makes the LinkStatePolicies and Namespaces among docs known before anything is
+// judged; the others are left for document.
+func (j *judge) seed(docs []Document) {
+	for _, d := range docs {
+		j.policies.add(d)
+	}
+}
+
+// seen are the LinkStatePolicy and Namespace documents the judge knows, to seed the next.
+func (j *judge) seen() []Document { return j.policies.docs }
 
 // document judges one document, or puts it aside until finish.
 func (j *judge) document(d Document) {
 	gvk := d.GroupVersionKind()
 	switch k, ok := kindOf(gvk); {
 	case ok:
+		j.judged = true
 		j.out.result(j.object(k, d))
 	case isMigration(gvk):
 		j.deferred = append(j.deferred, deferredMigration{slot: j.out.reserve(), doc: d})
+	case isPolicy(gvk):
+		j.stale = j.policies.add(d) && j.judged || j.stale
+		j.out.result(j.policies.verdicts[d.Source])
+	case gvk == namespaceGVK:
+		j.stale = j.policies.add(d) && j.judged || j.stale
+		j.out.namespace(d)
 	default:
 		j.out.skipped(d)
 	}
@@ -66,7 +97,7 @@ func (j *judge) finish() {
 	opts := migration.Options{VMIs: j.vmis, LookupTimeout: migration.DefaultLookupTimeout, LookupFailure: linkstate.ActionWarn}
 	mutator, validator := &migration.Mutator{Rules: j.rules, Options: opts}, &migration.Validator{Rules: j.rules, Options: opts}
 	for _, m := range j.deferred {
-		j.out.fill(m.slot, decide(migration.Kind, m.doc, mutator, validator))
+		j.out.fill(m.slot, decide(migration.Kind, m.doc, j.opts.request(migration.Kind, m.doc), mutator, validator))
 	}
 	j.deferred = nil
 }
@@ -78,7 +109,8 @@ func (j *judge) finish() {
 // for the migrations.
 func (j *judge) object(k linkstate.Kind, d Document) Result {
 	res := newResult(k.GroupKind, d)
-	req := request(k.GroupKind, d)
+	req := j.opts.request(k.GroupKind, d)
+	res.Notes = j.policies.notes(req.Namespace)
 	obj, err := k.Decode(d.Raw)
 	if err == nil {
 		req.Object.Object = obj
@@ -110,6 +142,7 @@ func (j *judge) object(k linkstate.Kind, d Document) Result {
 	}
 	validation := reviewers[1].Review(ctx, req)
 	res.Warnings = append(res.Warnings, validation.Warnings...)
+	res.Audit = validation.Findings.Audits()
 	if !validation.Allowed {
 		return denied(res, validation)
 	}
@@ -133,16 +166,14 @@ func (j *judge) remember(k linkstate.Kind, vmi *linkstate.Object) {
 	j.vmis.Add(kept)
 }
 
-// collected keeps verdicts in memory, for Run.
-type collected struct {
-	results []Result
-	skips   []Document
-}
+// collected keeps verdicts in memory, for RunWith.
+type collected struct{ report Report }
 
-func (c *collected) result(r Result)         { c.results = append(c.results, r) }
-func (c *collected) fill(slot int, r Result) { c.results[slot] = r }
-func (c *collected) skipped(d Document)      { c.skips = append(c.skips, d) }
+func (c *collected) result(r Result)         { c.report.Results = append(c.report.Results, r) }
+func (c *collected) fill(slot int, r Result) { c.report.Results[slot] = r }
+func (c *collected) namespace(d Document)    { c.report.Namespaces = append(c.report.Namespaces, d) }
+func (c *collected) skipped(d Document)      { c.report.Skipped = append(c.report.Skipped, d) }
 func (c *collected) reserve() int {
-	c.results = append(c.results, Result{})
-	return len(c.results) - 1
+	c.report.Results = append(c.report.Results, Result{})
+	return len(c.report.Results) - 1
 }

@@ -14,6 +14,7 @@ import (
 type printer struct {
 	json     bool
 	results  spool // the verdicts so far, encoded, without the places reserved for migrations
+	used     spool // text output: a line per Namespace the policies saw
 	skips    spool // text output: a line per skipped document
 	slots    []slot
 	n        int // verdicts, reserved places included
@@ -47,6 +48,14 @@ func (p *printer) reserve() int {
 func (p *printer) fill(i int, r Result) {
 	p.count(r)
 	p.slots[i].encoded = p.encode(r, p.slots[i].index)
+}
+
+func (p *printer) namespace(d Document) {
+	if !p.json {
+		var b bytes.Buffer
+		writeTextNamespace(&b, d)
+		p.write(&p.used, b.Bytes())
+	}
 }
 
 func (p *printer) skipped(d Document) {
@@ -123,6 +132,9 @@ func (p *printer) Print(w io.Writer) error {
 		}
 		return nil
 	}
+	if err := p.used.copyRange(w, 0, p.used.Len()); err != nil {
+		return err
+	}
 	if err := p.skips.copyRange(w, 0, p.skips.Len()); err != nil {
 		return err
 	}
@@ -132,5 +144,5 @@ func (p *printer) Print(w io.Writer) error {
 
 // Close lets go of the spools' files.
 func (p *printer) Close() error {
-	return errors.Join(p.results.Close(), p.skips.Close())
+	return errors.Join(p.results.Close(), p.used.Close(), p.skips.Close())
 }

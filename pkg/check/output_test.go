@@ -14,13 +14,14 @@ import (
 )
 
 // printed is what the check printed before it streamed: every verdict collected, then
-// encoding/json's indented encoding of the slice, or WriteText.
+// encoding/json's indented encoding of the slice, or WriteReport.
 func printedBefore(t *testing.T, docs []Document, asJSON bool) string {
 	t.Helper()
-	results, skipped := Run(docs, linkstate.DefaultConfig())
+	report := RunWith(docs, linkstate.DefaultConfig(), Options{})
+	results := report.Results
 	var b bytes.Buffer
 	if !asJSON {
-		WriteText(&b, results, skipped)
+		WriteReport(&b, report)
 		return b.String()
 	}
 	if results == nil {
@@ -39,9 +40,9 @@ func printedBefore(t *testing.T, docs []Document, asJSON bool) string {
 func printedNow(t *testing.T, docs []Document, asJSON bool, memory int) string {
 	t.Helper()
 	p := newPrinter(asJSON)
-	p.results.memory, p.skips.memory = memory, memory
+	p.results.memory, p.used.memory, p.skips.memory = memory, memory, memory
 	defer p.Close()
-	j := newJudge(linkstate.DefaultConfig(), p)
+	j := newJudge(linkstate.DefaultConfig(), Options{}, p)
 	for _, d := range docs {
 		j.document(d)
 	}
@@ -79,10 +80,10 @@ metadata: {name: settings}
 	}
 	mixed := parseFixture(t, "testdata/mixed.yaml")
 	inputs := map[string][]Document{
-		"nothing":  nil,
-		"fixture":  mixed,
-		"skipped":  mixed[2:],
-		"mixed":    append(append(append([]Document{}, migrations...), generated...), append(migrations, mixed...)...),
+		"nothing":                 nil,
+		"fixture":                 mixed,
+		"skipped":                 mixed[2:],
+		"mixed":                   append(append(append([]Document{}, migrations...), generated...), append(migrations, mixed...)...),
 		"two migrations in a row": append(append([]Document{}, migrations[0], migrations[0]), generated[:3]...),
 	}
 	for name, docs := range inputs {
@@ -107,7 +108,7 @@ func TestBadInputAfterGoodPrintsNoVerdict(t *testing.T) {
 	if code != 2 || stdout.Len() != 0 {
 		t.Fatalf("exit %d, stdout %d bytes; want 2 and nothing", code, stdout.Len())
 	}
-	if want := "<stdin>#51: error converting YAML to JSON: yaml: line 1: did not find expected ',' or ']'\n"; stderr.String() != want {
+	if want := "<stdin>, document 51: error converting YAML to JSON: yaml: line 1: did not find expected ',' or ']'\n"; stderr.String() != want {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	gomodjsonpatch "gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -27,7 +29,11 @@ type Result struct {
 	Causes    []Cause                    `json:"causes"`
 	Warnings  []string                   `json:"warnings"`
 	Patch     []gomodjsonpatch.Operation `json:"patch"`
-	source    string
+	// Audit are the records of Audit-mode LinkStatePolicies: what they would have done.
+	Audit []string `json:"audit,omitempty"`
+	// Notes say where the verdict may differ from the cluster's for want of input.
+	Notes  []string `json:"notes,omitempty"`
+	source string
 }
 
 // Cause is one reason for a denial, as kubectl would print it.
@@ -36,17 +42,32 @@ type Cause struct {
 	Message string `json:"message"`
 }
 
-// Run judges every VM, VMI and VMIM among docs, in order; other kinds come back as
-// skipped. A migration is stamped from the VMI of the same namespace and name found among
-// docs, as the VMI would be stored (mutated).
+// Run is RunWith for an anonymous requester in namespace default, reporting the Namespace
+// documents the policies saw among the skipped ones.
 func Run(docs []Document, cfg linkstate.Config) (results []Result, skipped []Document) {
+	r := RunWith(docs, cfg, Options{})
+	return r.Results, append(r.Namespaces, r.Skipped...)
+}
+
+// RunWith judges every VM, VMI and VMIM among docs, in order, as the webhook would with the
+// LinkStatePolicies and Namespaces found among opts.Policies and docs (and reports on each
+// policy whether the API server would admit it); other kinds come back as skipped. A
+// migration is stamped from the VMI of the same namespace and name found among docs, as
+// the VMI would be stored (mutated).
+func RunWith(docs []Document, cfg linkstate.Config, opts Options) Report {
 	c := &collected{}
-	j := newJudge(cfg, c)
+	j := newJudge(cfg, opts, c)
+	// Policies and Namespaces apply to every document, those before them too.
+	j.seed(opts.Policies)
+	j.seed(docs)
+	for _, d := range opts.Policies {
+		j.document(d)
+	}
 	for _, d := range docs {
 		j.document(d)
 	}
 	j.finish()
-	return c.results, c.skips
+	return c.report
 }
 
 // kindOf accepts both versions KubeVirt serves; they share one schema.
@@ -76,16 +97,26 @@ func request(gk schema.GroupKind, d Document) admission.Request {
 	return req
 }
 
+// request is the create the API server would send for d, applied by the requester of
+// opts into its namespace.
+func (opts Options) request(gk schema.GroupKind, d Document) admission.Request {
+	req := request(gk, d)
+	if req.Namespace == "" {
+		req.Namespace = cmp.Or(opts.Namespace, metav1.NamespaceDefault)
+	}
+	req.UserInfo = authenticationv1.UserInfo{Username: opts.User, Groups: opts.Groups}
+	return req
+}
+
 func newResult(gk schema.GroupKind, d Document) Result {
 	return Result{Kind: gk.Kind, Namespace: d.Namespace, Name: d.Name, source: d.Source,
 		Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
 }
 
-// decide runs the real reviewers, as the API server would call them on create, on the
-// document's JSON: what migrations go through (VMs and VMIs take judge.object's way).
-func decide(gk schema.GroupKind, d Document, mutator, validator review.Reviewer) Result {
+// decide runs the real reviewers on req, as the API server would call them on create, on
+// the document's JSON: what migrations go through (VMs and VMIs take judge.object's way).
+func decide(gk schema.GroupKind, d Document, req admission.Request, mutator, validator review.Reviewer) Result {
 	res := newResult(gk, d)
-	req := request(gk, d)
 	ctx := context.Background()
 
 	mutated := mutator.Review(ctx, req)
@@ -104,6 +135,7 @@ func decide(gk schema.GroupKind, d Document, mutator, validator review.Reviewer)
 	}
 	validated := validator.Review(ctx, req)
 	res.Warnings = append(res.Warnings, validated.Warnings...)
+	res.Audit = validated.Findings.Audits()
 	if !validated.Allowed {
 		return denied(res, validated)
 	}

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"io"
 	"os"
 )
@@ -58,6 +59,14 @@ func (s *spool) copyRange(w io.Writer, from, to int64) error {
 	}
 	_, err := io.Copy(w, io.NewSectionReader(s.file, from, to-from))
 	return err
+}
+
+// reader reads the spool from its start.
+func (s *spool) reader() io.Reader {
+	if s.file == nil {
+		return bytes.NewReader(s.mem)
+	}
+	return io.NewSectionReader(s.file, 0, s.size)
 }
 
 // Close lets go of the file, if any.

@@ -108,13 +108,13 @@ func parseBefore(source string, r io.Reader) ([]Document, error) {
 		}
 		src := fmt.Sprintf("%s#%d", source, n)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", src, err)
+			return nil, fmt.Errorf("%s, document %d: %w", source, n, err)
 		}
 		if len(raw) == 0 || string(raw) == "null" {
 			continue
 		}
 		n++
-		d, err := documentBefore(src, raw)
+		d, err := documentBefore(src, fmt.Sprintf("%s, document %d", source, n-1), raw)
 		if err != nil {
 			return nil, err
 		}
@@ -122,18 +122,21 @@ func parseBefore(source string, r io.Reader) ([]Document, error) {
 	}
 }
 
-func documentBefore(src string, raw json.RawMessage) ([]Document, error) {
+func documentBefore(src, where string, raw json.RawMessage) ([]Document, error) {
+	if found := jsonKind(raw); found != "object" {
+		return nil, fmt.Errorf("%s: not a Kubernetes object: expected a mapping with apiVersion and kind, found %s", where, found)
+	}
 	var head documentHead
 	if err := json.Unmarshal(raw, &head); err != nil {
-		return nil, fmt.Errorf("%s: not a Kubernetes object: %w", src, err)
+		return nil, fmt.Errorf("%s: not a Kubernetes object: %w", where, unmarshalError(err))
 	}
 	if head.Kind == "" {
-		return nil, fmt.Errorf("%s: not a Kubernetes object: no kind", src)
+		return nil, fmt.Errorf("%s: not a Kubernetes object: it has no kind", where)
 	}
 	if head.APIVersion == "v1" && head.Kind == "List" {
 		var docs []Document
 		for i, item := range head.Items {
-			d, err := documentBefore(fmt.Sprintf("%s.items[%d]", src, i), item)
+			d, err := documentBefore(fmt.Sprintf("%s.items[%d]", src, i), fmt.Sprintf("%s, item %d", where, i), item)
 			if err != nil {
 				return nil, err
 			}

@@ -5,20 +5,30 @@ import (
 	"io"
 )
 
-// WriteText prints one block per VM/VMI (verdict, patch, warnings, causes), then a line
+// WriteText prints one block per result (verdict, patch, warnings, causes), then a line
 // per skipped document, then a summary.
 func WriteText(w io.Writer, results []Result, skipped []Document) {
+	WriteReport(w, Report{Results: results, Skipped: skipped})
+}
+
+// WriteReport prints one block per result (verdict, patch, warnings, audit records,
+// notes, causes), a line per Namespace the policies saw and per skipped document, then a
+// summary.
+func WriteReport(w io.Writer, r Report) {
 	denied := 0
-	for _, r := range results {
-		if !r.Allowed {
+	for _, res := range r.Results {
+		if !res.Allowed {
 			denied++
 		}
-		writeTextResult(w, r)
+		writeTextResult(w, res)
 	}
-	for _, d := range skipped {
+	for _, d := range r.Namespaces {
+		writeTextNamespace(w, d)
+	}
+	for _, d := range r.Skipped {
 		writeTextSkipped(w, d)
 	}
-	writeTextSummary(w, len(results), denied, len(skipped))
+	writeTextSummary(w, len(r.Results), denied, len(r.Skipped))
 }
 
 // writeTextResult prints the block of one verdict.
@@ -34,6 +44,12 @@ func writeTextResult(w io.Writer, r Result) {
 	for _, msg := range r.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", msg)
 	}
+	for _, msg := range r.Audit {
+		fmt.Fprintf(w, "  audit:   %s\n", msg)
+	}
+	for _, msg := range r.Notes {
+		fmt.Fprintf(w, "  note:    %s\n", msg)
+	}
 	for _, c := range r.Causes {
 		if c.Field != "" {
 			fmt.Fprintf(w, "  error:   %s: %s\n", c.Field, c.Message)
@@ -41,6 +57,10 @@ func writeTextResult(w io.Writer, r Result) {
 			fmt.Fprintf(w, "  error:   %s\n", c.Message)
 		}
 	}
+}
+
+func writeTextNamespace(w io.Writer, d Document) {
+	fmt.Fprintf(w, "USED     %s %s %s  (%s): its labels, for the policies' namespaceSelectors\n", d.APIVersion, d.Kind, d.Name, d.Source)
 }
 
 func writeTextSkipped(w io.Writer, d Document) {

@@ -21,7 +21,7 @@ import (
 // metrics included), minus TLS and the network.
 func served(tb testing.TB) map[string]http.Handler {
 	tb.Helper()
-	return server.Handlers(linkstate.Static(linkstate.DefaultConfig()), migration.Options{VMIs: migration.VMISet{}, LookupTimeout: time.Second})
+	return server.Handlers(linkstate.Static(linkstate.DefaultConfig()), migration.Options{VMIs: migration.VMISet{}, LookupTimeout: time.Second}, nil)
 }
 
 // The yardsticks, served the same bytes as the handler. floor.Handler is the cheapest

@@ -40,8 +40,8 @@ type servedPair struct {
 func servedPairs(t testing.TB) []servedPair {
 	t.Helper()
 	migrations := migration.Options{VMIs: migration.VMISet{}, LookupTimeout: time.Second}
-	reviewers := Reviewers(linkstate.Static(linkstate.DefaultConfig()), migrations)
-	handlers := Handlers(linkstate.Static(linkstate.DefaultConfig()), migrations)
+	reviewers := Reviewers(linkstate.Static(linkstate.DefaultConfig()), migrations, nil)
+	handlers := Handlers(linkstate.Static(linkstate.DefaultConfig()), migrations, nil)
 	var pairs []servedPair
 	for path, r := range reviewers {
 		pairs = append(pairs, servedPair{path: path, handler: handlers[path],

@@ -497,11 +497,19 @@ func TestServiceMonitorIsOptional(t *testing.T) {
 	}
 }
 
-func TestRBACAllowsOnlyGettingVMIs(t *testing.T) {
+// wantRBACRules is all the webhook may do: get the VMI a migration names; watch
+// LinkStatePolicies and write their status; watch namespaces (their labels).
+var wantRBACRules = []rbacv1.PolicyRule{
+	{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances"}, Verbs: []string{"get"}},
+	{APIGroups: []string{"linkstate.kubevirt.io"}, Resources: []string{"linkstatepolicies"}, Verbs: []string{"list", "watch"}},
+	{APIGroups: []string{"linkstate.kubevirt.io"}, Resources: []string{"linkstatepolicies/status"}, Verbs: []string{"update"}},
+	{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"list", "watch"}},
+}
+
+func TestRBACIsMinimal(t *testing.T) {
 	objs := render(t, "lw", "vm-admission", "")
 	role := decode[rbacv1.ClusterRole](t, objs.get(t, "ClusterRole", "lw-linkstate-webhook"))
-	want := []rbacv1.PolicyRule{{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances"}, Verbs: []string{"get"}}}
-	if diff := cmp.Diff(want, role.Rules); diff != "" {
+	if diff := cmp.Diff(wantRBACRules, role.Rules); diff != "" {
 		t.Errorf("ClusterRole rules (-want +got):\n%s", diff)
 	}
 	binding := decode[rbacv1.ClusterRoleBinding](t, objs.get(t, "ClusterRoleBinding", "lw-linkstate-webhook"))
