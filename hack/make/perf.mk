@@ -62,8 +62,8 @@ CHECK_BENCH_FLAGS ?= -sizes 1000,10000 -runs 5
 
 check-bench: ## CPU and RSS of `webhook check` vs. Gatekeeper's gator on 1,000 and 10,000 manifests, the same rules
 	@gator=$$(./hack/tools.sh gator) && $(GO) build -o $(BIN)/webhook ./cmd/webhook && \
-		$(GO) build -o $(BIN)/checkbench ./test/load/cmd/checkbench && \
-		$(BIN)/checkbench -webhook $(BIN)/webhook -gator $$gator $(CHECK_BENCH_FLAGS)
+		$(GO) build -o $(BIN)/checkbench ./test/load/cmd/checkbench && $(GO) build -o $(BIN)/rusage ./test/load/cmd/rusage && \
+		$(BIN)/checkbench -webhook $(BIN)/webhook -rusage $(BIN)/rusage -gator $$gator $(CHECK_BENCH_FLAGS)
 
 reliability: ## certificate rotation and SIGTERM under load on the real binary; body, nesting and interface limits
 	$(GO) test -count=1 -run 'TestLimitBody|TestOversizedReviewOverTLS|TestDeeplyNestedReview|TestThousandInterfaces' ./pkg/server/

@@ -39,6 +39,7 @@ type judge struct {
 	reviewers map[schema.GroupKind][2]review.Reviewer // mutator, validator
 	vmis      migration.VMISet
 	deferred  []deferredMigration
+	met       int  // LinkStatePolicies and Namespaces met by document, the first of policies.docs
 	judged    bool // a VM or VMI has been judged
 	stale     bool
 }
@@ -63,7 +64,9 @@ func newJudge(cfg linkstate.Config, opts Options, out verdicts) *judge {
 // judged; the others are left for document.
 func (j *judge) seed(docs []Document) {
 	for _, d := range docs {
-		j.policies.add(d)
+		if PolicyOrNamespace(d) {
+			j.policies.add(d)
+		}
 	}
 }
 
@@ -79,14 +82,28 @@ func (j *judge) document(d Document) {
 		j.out.result(j.object(k, d))
 	case isMigration(gvk):
 		j.deferred = append(j.deferred, deferredMigration{slot: j.out.reserve(), doc: d})
-	case isPolicy(gvk):
-		j.stale = j.policies.add(d) && j.judged || j.stale
-		j.out.result(j.policies.verdicts[d.Source])
-	case gvk == namespaceGVK:
-		j.stale = j.policies.add(d) && j.judged || j.stale
-		j.out.namespace(d)
+	case isPolicy(gvk), gvk == namespaceGVK:
+		j.policyOrNamespace(d)
 	default:
 		j.out.skipped(d)
+	}
+}
+
+// policyOrNamespace reports a LinkStatePolicy's verdict, or a Namespace as used. The
+// documents come in the order the judge was seeded with them (the seeds are the same
+// documents, read before), so the one met is the next seeded one; past the seeds, it is
+// new, and makes the verdicts so far stale if any VM or VMI was judged without it.
+func (j *judge) policyOrNamespace(d Document) {
+	if j.met == len(j.policies.docs) {
+		j.policies.add(d)
+		j.stale = j.stale || j.judged
+	}
+	res := j.policies.results[j.met]
+	j.met++
+	if isPolicy(d.GroupVersionKind()) {
+		j.out.result(res)
+	} else {
+		j.out.namespace(d)
 	}
 }
 

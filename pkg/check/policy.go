@@ -52,35 +52,28 @@ func PolicyOrNamespace(d Document) bool {
 // policies are the LinkStatePolicies and Namespaces of a check's input.
 type policies struct {
 	source policy.Static
-	// verdicts are the policies' own results, by their Source: would the API server
-	// admit them, and would the webhook apply them.
-	verdicts map[string]Result
+	// docs are the documents added, in order, and results their verdicts (a policy's own
+	// result: would the API server admit it, and would the webhook apply it; nothing for a
+	// Namespace).
+	docs     []Document
+	results  []Result
 	compiled []*policy.Policy
-	// docs are the documents added, in order; known their Sources.
-	docs  []Document
-	known map[string]bool
 }
 
 func newPolicies() *policies {
-	return &policies{source: policy.Static{Namespaces: map[string]map[string]string{}, Set: policy.NewSet()},
-		verdicts: map[string]Result{}, known: map[string]bool{}}
+	return &policies{source: policy.Static{Namespaces: map[string]map[string]string{}, Set: policy.NewSet()}}
 }
 
-// add reads d if it is a LinkStatePolicy or a Namespace not added before, and reports
-// whether it was. A LinkStatePolicy is compiled as the cluster would: one the API server
-// would refuse is a denied result and applies to nothing, as it could not be written; one
-// it would admit but the webhook cannot apply (Ready False) is admitted with a warning and
-// applies to nothing either.
-func (ps *policies) add(d Document) bool {
-	gvk := d.GroupVersionKind()
-	if !isPolicy(gvk) && gvk != namespaceGVK || ps.known[d.Source] {
-		return false
-	}
-	ps.known[d.Source] = true
+// add reads d, a LinkStatePolicy or a Namespace. A LinkStatePolicy is compiled as the
+// cluster would: one the API server would refuse is a denied result and applies to
+// nothing, as it could not be written; one it would admit but the webhook cannot apply
+// (Ready False) is admitted with a warning and applies to nothing either.
+func (ps *policies) add(d Document) {
 	ps.docs = append(ps.docs, d)
-	if gvk == namespaceGVK {
+	if d.GroupVersionKind() == namespaceGVK {
 		ps.source.Namespaces[d.Name] = d.labels()
-		return true
+		ps.results = append(ps.results, Result{})
+		return
 	}
 	res := Result{Kind: v1alpha1.Kind, Name: d.Name, source: d.Source, Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
 	p := &v1alpha1.LinkStatePolicy{}
@@ -107,8 +100,7 @@ func (ps *policies) add(d Document) bool {
 			ps.source.Set = policy.NewSet(ps.compiled...)
 		}
 	}
-	ps.verdicts[d.Source] = res
-	return true
+	ps.results = append(ps.results, res)
 }
 
 // notes say where a verdict may differ from the cluster's for want of input: a policy

@@ -6,7 +6,7 @@
 // CPU over check's. The two tools must deny the same manifests, or the comparison is void
 // and checkbench fails.
 //
-//	checkbench -webhook bin/webhook -gator $(hack/tools.sh gator) -sizes 1000,10000 -runs 5
+//	checkbench -webhook bin/webhook -rusage bin/rusage -gator $(hack/tools.sh gator) -sizes 1000,10000 -runs 5
 //
 // -also adds other builds of the webhook to the rotation (an older one, to compare).
 package main
@@ -24,7 +24,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/linkstate-webhook/linkstate-webhook/internal/workload"
@@ -37,12 +36,16 @@ func main() {
 	gator := flag.String("gator", "", "the gator binary (hack/tools.sh gator)")
 	sizes := flag.String("sizes", "1000,10000", "comma-separated numbers of manifests")
 	runs := flag.Int("runs", 5, "runs of each tool per size, in turn; the report gives medians")
+	flag.StringVar(&rusagePath, "rusage", "bin/rusage", "the rusage binary (test/load/cmd/rusage), which starts each tool and reports its usage")
 	flag.Parse()
 	if err := run(*webhook, *also, *gator, *sizes, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "checkbench:", err)
 		os.Exit(1)
 	}
 }
+
+// rusagePath is test/load/cmd/rusage's binary.
+var rusagePath string
 
 // tool is one command line under measurement; the manifest file is appended.
 type tool struct {
@@ -157,19 +160,41 @@ func agree(tools []tool, input string) error {
 
 // measure runs t on input and reads its CPU time and peak RSS from the kernel. Exit status
 // 1 is what both tools answer when something is denied.
+//
+// The tool is started by test/load/cmd/rusage, not by this process: Linux counts in a
+// process's peak RSS the peak of the memory it replaced at exec, and a tool started from
+// here would be charged with this process's own peak (the manifests, the tools' output:
+// hundreds of MiB). From rusage it is charged with rusage's, under 3 MiB.
 func measure(t tool, input string) (usage, []byte, error) {
-	args := append(slices.Clone(t.args), input)
-	cmd := exec.Command(args[0], args[1:]...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && (!errors.As(err, &exit) || exit.ExitCode() != 1) {
+	out, err := os.CreateTemp("", "checkbench-stdout-")
+	if err != nil {
+		return usage{}, nil, err
+	}
+	defer os.Remove(out.Name())
+	out.Close()
+	args := append([]string{out.Name()}, t.args...)
+	cmd := exec.Command(rusagePath, append(args, input)...)
+	var report, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &report, &stderr
+	if err := cmd.Run(); err != nil {
 		return usage{}, nil, fmt.Errorf("%s: %v\n%s", t.name, err, stderr.String())
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return usage{cpu: cpu, rss: ru.Maxrss << 10}, stdout.Bytes(), nil
+	var u struct {
+		Exit     int   `json:"exit"`
+		CPUNanos int64 `json:"cpuNanos"`
+		MaxRSS   int64 `json:"maxRSS"`
+	}
+	if err := json.Unmarshal(report.Bytes(), &u); err != nil {
+		return usage{}, nil, fmt.Errorf("%s: reading the child's report %q: %v", t.name, report.String(), err)
+	}
+	if u.Exit != 0 && u.Exit != 1 {
+		return usage{}, nil, fmt.Errorf("%s: exit status %d\n%s", t.name, u.Exit, stderr.String())
+	}
+	stdout, err := os.ReadFile(out.Name())
+	if err != nil {
+		return usage{}, nil, err
+	}
+	return usage{cpu: time.Duration(u.CPUNanos), rss: u.MaxRSS}, stdout, nil
 }
 
 func checkDenied(stdout []byte) (map[string]bool, error) {
