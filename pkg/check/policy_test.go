@@ -257,3 +257,25 @@ func TestPoliciesAfterTheManifestsApplyToThem(t *testing.T) {
 		}
 	}
 }
+
+// Documents parsed one by one share their Source ("input.yaml#1"): each policy is still
+// read, applied and reported on its own.
+func TestPoliciesWithTheSameSource(t *testing.T) {
+	var docs []Document
+	for _, m := range []string{tenantNamespace, keepPodNetwork, auditUnplug, podDownVM("team-a")} {
+		docs = append(docs, parse(t, m)...)
+	}
+	report := RunWith(docs, linkstate.DefaultConfig(), Options{User: "alice"})
+	var got []string
+	for _, r := range report.Results {
+		got = append(got, summary(r))
+	}
+	want := []string{
+		"LinkStatePolicy tenants: allowed",
+		"LinkStatePolicy watch: allowed",
+		"VirtualMachine team-a/web: denied [spec.template.spec.domain.devices.interfaces[0].state: " + denyPodDown + "] warnings [" + warnP1VM + "] audit [" + auditAbsent + "]",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+}
