@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,6 +35,9 @@ type Options struct {
 	WebhookArgs []string
 	// WebhookLog receives the webhook's output; nil discards it.
 	WebhookLog io.Writer
+	// APIServerArgs are extra kube-apiserver flags, each appended to envtest's defaults
+	// (for example "feature-gates": {"MutatingAdmissionPolicy=true"}).
+	APIServerArgs map[string][]string
 	// Webhooks picks which shipped configurations to install: nil installs all of them.
 	Webhooks func(mutating []*admissionregistrationv1.MutatingWebhookConfiguration,
 		validating []*admissionregistrationv1.ValidatingWebhookConfiguration) (
@@ -82,6 +87,10 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs},
 		WebhookInstallOptions: webhooks,
 		ErrorIfCRDPathMissing: true,
+	}
+	apiServer := e.Env.ControlPlane.GetAPIServer().Configure()
+	for _, flag := range slices.Sorted(maps.Keys(opts.APIServerArgs)) {
+		apiServer.Append(flag, opts.APIServerArgs[flag]...)
 	}
 	if _, err := e.Env.Start(); err != nil {
 		return e, fmt.Errorf("starting kube-apiserver and etcd: %w", err)
