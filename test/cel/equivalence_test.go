@@ -1,0 +1,103 @@
+package cel
+
+import (
+	"context"
+	"sort"
+	"testing"
+
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/cel"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate/validatetest"
+)
+
+// A row of a table, as trials for one configuration.
+type row struct {
+	name   string
+	cfg    linkstate.Config
+	trials []trial
+}
+
+// ruleTable is every row of pkg/validate's rule table, as requests: each create as a VM
+// and as a VMI, each update as both too, each transition as a VM update.
+func ruleTable() []row {
+	var rows []row
+	for _, name := range sortedKeys(validatetest.RuleCases) {
+		tc := validatetest.RuleCases[name]
+		var trials []trial
+		for _, k := range cel.Kinds {
+			trials = append(trials, trial{kind: k, spec: tc.Spec})
+		}
+		rows = append(rows, row{name: "create/" + name, cfg: tc.ConfigOf(), trials: trials})
+	}
+	for _, name := range sortedKeys(validatetest.UpdateCases) {
+		tc := validatetest.UpdateCases[name]
+		var trials []trial
+		for _, k := range cel.Kinds {
+			trials = append(trials, trial{kind: k, spec: tc.New, old: tc.Old})
+		}
+		rows = append(rows, row{name: "update/" + name, cfg: linkstate.DefaultConfig(), trials: trials})
+	}
+	for _, name := range sortedKeys(validatetest.TransitionCases) {
+		tc := validatetest.TransitionCases[name]
+		rows = append(rows, row{name: "transition/" + name, cfg: linkstate.DefaultConfig(),
+			trials: []trial{{kind: linkstate.VirtualMachine, spec: tc.New, old: tc.Old, running: tc.Running}}})
+	}
+	return rows
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// TestRuleTableEquivalence sends every row of the rule table to the webhook and to the
+// generated policies, on the same API server, and requires the same answer (see compare
+// and deliberateDifferences).
+func TestRuleTableEquivalence(t *testing.T) {
+	runEquivalence(t, "rt", ruleTable())
+}
+
+// runEquivalence installs a group of policies per configuration of rows, then, one
+// configuration at a time (the webhook restarted with its flags), sends every trial to both.
+func runEquivalence(t *testing.T, prefix string, rows []row) {
+	apiServer(t)
+	var gs groups
+	byGroup := map[*group][]row{}
+	for _, r := range rows {
+		g := gs.of(r.cfg)
+		byGroup[g] = append(byGroup[g], r)
+	}
+	for _, g := range gs.list {
+		g.install(t, prefix)
+	}
+	for _, g := range gs.list {
+		g.waitInEffect(t)
+	}
+	for _, g := range gs.list {
+		t.Run(g.name, func(t *testing.T) {
+			t.Logf("webhook flags: %v", g.flags())
+			// A webhook stopped moments after it started may miss its shutdown grace
+			// period and exit 1; what matters here is that it is gone.
+			if err := env.StopWebhook(); err != nil {
+				t.Logf("stopping the previous webhook: %v", err)
+			}
+			if err := env.StartWebhook(context.Background(), g.flags()...); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range byGroup[g] {
+				for _, tr := range r.trials {
+					t.Run(r.name+"/"+tr.kind.GroupKind.Kind, func(t *testing.T) {
+						t.Parallel()
+						web := send(t, tr, g.webhookNS)
+						pol := send(t, tr, g.celNS)
+						compare(t, tr, g.cfg, g.prefix, web, pol)
+					})
+				}
+			}
+		})
+	}
+}
