@@ -31,7 +31,7 @@ func WriteYAML(w io.Writer, header []string, objs []client.Object) error {
 }
 
 // marshal renders o as YAML (its JSON form, keys sorted) for a reader: without what every
-// typed object carries empty (a null creationTimestamp, an empty status), never folding a
+// typed object carries empty (a null creationTimestamp, an empty status or spec), never folding a
 // line, and CEL expressions as literal blocks, where they need no escaping.
 func marshal(o client.Object) ([]byte, error) {
 	raw, err := json.Marshal(o)
@@ -45,8 +45,10 @@ func marshal(o client.Object) ([]byte, error) {
 	if meta, ok := m["metadata"].(map[string]any); ok && meta["creationTimestamp"] == nil {
 		delete(meta, "creationTimestamp")
 	}
-	if status, ok := m["status"].(map[string]any); ok && len(status) == 0 {
-		delete(m, "status")
+	for _, member := range []string{"spec", "status"} {
+		if v, ok := m[member].(map[string]any); ok && len(v) == 0 {
+			delete(m, member)
+		}
 	}
 	var node yaml.Node
 	if err := node.Encode(m); err != nil {

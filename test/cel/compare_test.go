@@ -49,6 +49,7 @@ type trial struct {
 
 // verdict is what the API server answered, and stored.
 type verdict struct {
+	sent     *unstructured.Unstructured
 	err      error
 	warnings []string
 	stored   *unstructured.Unstructured
@@ -95,7 +96,7 @@ func send(t *testing.T, tr trial, ns string) verdict {
 	} else {
 		err = c.Create(wctx, obj)
 	}
-	v := verdict{err: err, warnings: warnings()}
+	v := verdict{sent: obj, err: err, warnings: warnings()}
 	if err == nil {
 		v.stored = &unstructured.Unstructured{}
 		v.stored.SetGroupVersionKind(obj.GroupVersionKind())
@@ -213,5 +214,53 @@ func compare(t *testing.T, tr trial, cfg linkstate.Config, prefix string, web, p
 		if diff := cmp.Diff(web.stored.Object["spec"], pol.stored.Object["spec"]); diff != "" {
 			t.Errorf("stored specs differ (-webhook +policies):\n%s", diff)
 		}
+		// The policies' patches add states and remove nothing: all that was sent is stored.
+		if missing := notIn(withoutStates(pol.sent), withoutStates(pol.stored), "spec"); len(missing) > 0 {
+			t.Errorf("sent but not stored: %v", missing)
+		}
 	}
+}
+
+// withoutStates is u's spec with every interface's state removed.
+func withoutStates(u *unstructured.Unstructured) any {
+	c := u.DeepCopy()
+	path := append(vmiSpecOf(c), "domain", "devices", "interfaces")
+	list, _, _ := unstructured.NestedSlice(c.Object, path...)
+	for _, i := range list {
+		delete(i.(map[string]any), "state")
+	}
+	if list != nil {
+		_ = unstructured.SetNestedSlice(c.Object, list, path...)
+	}
+	return c.Object["spec"]
+}
+
+// notIn lists the paths of values in sent that stored lacks or holds differently.
+func notIn(sent, stored any, path string) []string {
+	switch s := sent.(type) {
+	case map[string]any:
+		st, ok := stored.(map[string]any)
+		if !ok {
+			return []string{path}
+		}
+		var missing []string
+		for k, v := range s {
+			missing = append(missing, notIn(v, st[k], path+"."+k)...)
+		}
+		return missing
+	case []any:
+		st, ok := stored.([]any)
+		if !ok || len(st) != len(s) {
+			return []string{path}
+		}
+		var missing []string
+		for i := range s {
+			missing = append(missing, notIn(s[i], st[i], fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return missing
+	}
+	if fmt.Sprint(sent) != fmt.Sprint(stored) {
+		return []string{path}
+	}
+	return nil
 }
