@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,16 +27,28 @@ import (
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
 )
 
-// The deliberate differences between the two ways, each with its reason. compare applies
-// exactly these and nothing else.
-var deliberateDifferences = []struct{ what, why string }{
+// The deliberate differences between the two ways, each with its reason and the test that
+// holds the policies to exactly that difference and no other.
+var deliberateDifferences = []struct{ what, why, heldBy string }{
 	{
-		what: "D2's warning (an alias spelling was rewritten) comes from the webhook only; the policies rewrite the alias the same way, silently",
-		why:  "a MutatingAdmissionPolicy cannot return warnings, and by the time a ValidatingAdmissionPolicy sees the object the alias is gone",
+		what:   "D2's warning (an alias spelling was rewritten) comes from the webhook only; the policies rewrite the alias the same way, silently",
+		why:    "a MutatingAdmissionPolicy cannot return warnings, and by the time a ValidatingAdmissionPolicy sees the object the alias is gone",
+		heldBy: "compare",
 	},
 	{
-		what: "the policies' warnings arrive as one warning listing them all, as a denial lists its causes (\"[a, b]\"), where the webhook sends one warning each",
-		why:  "a validation that fails gives one warning, and how many interfaces fail is known only when the policy runs",
+		what:   "the policies' warnings arrive as one warning listing them all, as a denial lists its causes (\"[a, b]\"), where the webhook sends one warning each",
+		why:    "a failing validation gives one warning, and how many interfaces fail is known only when the policy runs",
+		heldBy: "compare",
+	},
+	{
+		what:   "a denial whose list of findings is longer than 5 KiB says so and points to `webhook check` instead of listing them; the verdict is the same",
+		why:    "the API server drops a policy message over 5 KiB and uses the policy's fixed message instead",
+		heldBy: "TestLargestVM",
+	},
+	{
+		what:   "a state value with control characters or <, > and & is printed with them as they are, where the webhook escapes them as JSON does (\\u0001, \\u0026)",
+		why:    "CEL's strings.quote escapes only quotes, backslashes and \\a \\b \\f \\n \\r \\t \\v; apimachinery prints a state (a named string type) as JSON",
+		heldBy: "TestQuotingOfUnusualCharacters",
 	},
 }
 
@@ -263,4 +277,26 @@ func notIn(sent, stored any, path string) []string {
 		return []string{path}
 	}
 	return nil
+}
+
+// Every deliberate difference names the code that holds the policies to it, and that code exists.
+func TestDeliberateDifferencesAreHeld(t *testing.T) {
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var source strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		source.Write(b)
+	}
+	for _, d := range deliberateDifferences {
+		if !strings.Contains(source.String(), "func "+d.heldBy+"(") {
+			t.Errorf("%q is held by %s, which does not exist", d.what, d.heldBy)
+		}
+		t.Logf("%s (why: %s; held by %s)", d.what, d.why, d.heldBy)
+	}
 }
