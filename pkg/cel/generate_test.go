@@ -145,15 +145,17 @@ func TestSelectors(t *testing.T) {
 
 func TestOptionsRefused(t *testing.T) {
 	for name, change := range map[string]func(*Options){
-		"namespace":         func(o *Options) { o.Namespace = "Not_A_Label" },
-		"prefix":            func(o *Options) { o.Prefix = "Bad Prefix" },
-		"long prefix":       func(o *Options) { o.Prefix = strings.Repeat("a", 250) },
-		"empty prefix":      func(o *Options) { o.Prefix = "" },
-		"failure policy":    func(o *Options) { o.FailurePolicy = "Sometimes" },
-		"passt action":      func(o *Options) { o.Config.PasstBinding = "maybe" },
-		"unknown plugins":   func(o *Options) { o.Config.UnknownPlugins = "" },
-		"plugin with comma": func(o *Options) { o.Config.Plugins = map[string]linkstate.PluginSupport{"a,b": linkstate.PluginSupported} },
-		"dialect":           func(o *Options) { o.Config.Dialect = "none" },
+		"namespace":       func(o *Options) { o.Namespace = "Not_A_Label" },
+		"prefix":          func(o *Options) { o.Prefix = "Bad Prefix" },
+		"long prefix":     func(o *Options) { o.Prefix = strings.Repeat("a", 250) },
+		"empty prefix":    func(o *Options) { o.Prefix = "" },
+		"failure policy":  func(o *Options) { o.FailurePolicy = "Sometimes" },
+		"passt action":    func(o *Options) { o.Config.PasstBinding = "maybe" },
+		"unknown plugins": func(o *Options) { o.Config.UnknownPlugins = "" },
+		"plugin with comma": func(o *Options) {
+			o.Config.Plugins = map[string]linkstate.PluginSupport{"a,b": linkstate.PluginSupported}
+		},
+		"dialect": func(o *Options) { o.Config.Dialect = "none" },
 	} {
 		opts := DefaultOptions()
 		change(&opts)
