@@ -71,6 +71,11 @@ func runEquivalence(t *testing.T, prefix string, rows []row) {
 		g := gs.of(r.cfg)
 		byGroup[g] = append(byGroup[g], r)
 	}
+	trials := 0
+	for _, r := range rows {
+		trials += len(r.trials)
+	}
+	t.Logf("%d rows, %d requests to each way, %d configurations", len(rows), trials, len(gs.list))
 	for _, g := range gs.list {
 		g.install(t, prefix)
 	}
