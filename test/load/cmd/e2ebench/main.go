@@ -233,7 +233,7 @@ func (b *bench) vm(name, state string) *unstructured.Unstructured {
 
 // waitEnforced polls with dry-run creates of a VM with an illegal state until the API
 // server refuses it (or, with rejects false, accepts it): webhook configurations and
-// policies take effect a moment after they are written.
+// policies take effect, and go, a moment after they are written or deleted.
 func (b *bench) waitEnforced(ctx context.Context, rejects bool) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -243,7 +243,7 @@ func (b *bench) waitEnforced(ctx context.Context, rejects bool) error {
 			return nil
 		case !rejects && err == nil:
 			return nil
-		case err != nil && !apierrors.IsInvalid(err):
+		case rejects && err != nil && !apierrors.IsInvalid(err):
 			return fmt.Errorf("dry-run create: %w", err)
 		}
 		if time.Now().After(deadline) {
@@ -308,8 +308,10 @@ func (b *bench) none(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, o := range b.withMutating {
-		if err := client.IgnoreNotFound(b.c.Delete(ctx, o.DeepCopyObject().(client.Object))); err != nil {
+	// Bindings before policies, the params last: a binding left without its params would
+	// deny every create while it lingers.
+	for i := len(b.withMutating) - 1; i >= 0; i-- {
+		if err := client.IgnoreNotFound(b.c.Delete(ctx, b.withMutating[i].DeepCopyObject().(client.Object))); err != nil {
 			return err
 		}
 	}
