@@ -16,7 +16,7 @@ ifeq ($(origin VERSION),undefined)
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
 endif
 
-.PHONY: all build test unit lint clean help
+.PHONY: all build test test-stages unit lint clean help
 
 all: build
 
@@ -38,5 +38,10 @@ clean: ## remove built binaries (keeps .cache)
 
 include $(sort $(wildcard hack/make/*.mk))
 
-# After the includes, so every area's target is in the list.
-test: $(TEST_TARGETS) ## everything CI runs: lint, unit, API-server and chart tests
+# After the includes, so every area's target is in the list. The stages run one after the
+# other, and a table of their times ends the output.
+test: ## everything CI runs (.ci/run), stage by stage: see `make test-stages`
+	@./hack/stages.sh "$(MAKE)" $(TEST_TARGETS)
+
+test-stages: ## list what `make test` runs, in order
+	@echo $(TEST_TARGETS)

@@ -17,7 +17,7 @@ func celCommand(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	def := cel.DefaultOptions()
 	var rules linkstate.ConfigFlags
-	rules.Bind(fs)
+	rules.Bind(fs, string(linkstate.DefaultConfig().Dialect))
 	namespace := fs.String("namespace", def.Namespace,
 		"the webhook's namespace: never judged (like kube-system), and home of the params ConfigMap")
 	prefix := fs.String("prefix", def.Prefix, "start of every generated name")
@@ -37,6 +37,14 @@ func celCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
+		return 2
+	}
+	// The policies spell link states when they are written, and this command reads no
+	// cluster: a dialect found by asking one (auto) cannot be fixed here.
+	if rules.Auto() {
+		fmt.Fprintln(stderr, "--dialect auto: the policies spell link states when they are generated, and `webhook cel` asks no cluster; "+
+			"pass --dialect seed (linkUp/linkDown, the patched images) or --dialect upstream (up/down, stock KubeVirt >= v1.5). "+
+			"`kubectl linkstate check --dialect auto` or the webhook's /dialect endpoint tell which one a cluster uses")
 		return 2
 	}
 	cfg, err := rules.Config()

@@ -83,7 +83,8 @@ func TestCelBadUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"cel", "--dialect=auto"}, `--dialect: unknown dialect "auto"`},
+		{[]string{"cel", "--dialect=auto"}, "--dialect auto: the policies spell link states when they are generated, and `webhook cel` asks no cluster; pass --dialect seed"},
+		{[]string{"cel", "--dialect=none"}, "no policies for dialect none"},
 		{[]string{"cel", "--namespace=Not_A_Label"}, `namespace "Not_A_Label"`},
 		{[]string{"cel", "--failure-policy=Maybe"}, `failure policy "Maybe": use Fail or Ignore`},
 		{[]string{"cel", "--supported-plugins=a", "--unsupported-plugins=a"}, "listed as both supported and unsupported"},

@@ -1,22 +1,27 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/cli"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
 )
 
-func serve(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("webhook serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	opts := server.Options{}
 	fs.StringVar(&opts.CertDir, "cert-dir", "/tmp/k8s-webhook-server/serving-certs",
@@ -29,14 +34,16 @@ func serve(args []string, stderr io.Writer) int {
 		"after SIGTERM, how long reviews are still answered (with /readyz failing and connections closed after each answer) before the server stops: clients on kept-alive connections move to other replicas meanwhile")
 	fs.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "after the shutdown delay, how long in-flight reviews may take to finish")
 	var rules linkstate.ConfigFlags
-	rules.Bind(fs)
+	rules.Bind(fs, linkstate.DialectAuto)
+	var dialects dialect.Flags
+	dialects.Bind(fs, dialect.PodNamespace())
 	var migrations migration.Flags
 	migrations.Bind(fs)
-	config.RegisterFlags(fs) // --kubeconfig
+	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of the cluster (default: the pod's service account in a cluster, else $KUBECONFIG, then ~/.kube/config)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := cli.Parse(fs, args, stdout, stderr, serveUsage); done {
+		return code
 	}
 	var err error
 	if opts.Rules, err = rules.Config(); err != nil {
@@ -47,20 +54,31 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
+	if opts.Dialect, err = dialects.Options(opts.Rules.Dialect); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	opts.DialectProbeNamespace = dialects.Namespace()
+	if rules.Auto() && opts.DialectProbeNamespace == "" {
+		fmt.Fprintln(stderr, "--dialect auto needs a namespace for its dry-run probe: pass --dialect-probe-namespace "+
+			"(the service's own namespace; the chart sets POD_NAMESPACE), or an explicit --dialect seed|upstream|none")
+		return 2
+	}
+	if opts.RestConfig, err = restConfig(*kubeconfig); err != nil {
+		fmt.Fprintln(stderr, "webhook serve:", err)
+		return 2
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("serve")
 
-	if opts.RestConfig, err = ctrl.GetConfig(); err != nil {
-		log.Error(err, "no Kubernetes API access: run in a pod or pass --kubeconfig")
-		return 1
-	}
 	srv, err := server.New(opts)
 	if err != nil {
 		log.Error(err, "building the server")
 		return 1
 	}
 	cfg := opts.Rules
-	log.Info("starting", "version", version(), "dialect", cfg.Dialect, "passtBinding", cfg.PasstBinding,
+	log.Info("starting", "version", version(), "dialect", srv.Dialect.Status().Dialect, "dialectSource", srv.Dialect.Status().Source,
+		"dialectProbeNamespace", opts.DialectProbeNamespace, "passtBinding", cfg.PasstBinding,
 		"unknownPlugins", cfg.UnknownPlugins, "plugins", cfg.Plugins, "migrationExempt", migrations.ExemptIdentities(),
 		"migrationLookupFailure", opts.Migrations.LookupFailure, "vmiLookupTimeout", opts.Migrations.LookupTimeout)
 	// SIGTERM starts the drain; the server stops when it ends.
@@ -69,4 +87,31 @@ func serve(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+const serveUsage = `Usage: webhook serve [flags]
+
+Serves the mutating and validating webhooks over TLS, with /healthz, /readyz, /metrics and
+/dialect. It needs the API server (the migration webhooks read VMIs, --dialect auto asks
+KubeVirt): in a pod it uses the pod's service account, elsewhere --kubeconfig.
+
+Flags:
+`
+
+// errNoCluster is serve without an API server to talk to.
+var errNoCluster = errors.New("no Kubernetes API server to talk to: pass --kubeconfig PATH (or set KUBECONFIG), or run it in a pod")
+
+// restConfig finds the API server as kubectl would, outside a cluster, and from the pod's
+// service account inside one, without logging anything on the way.
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig == "" && os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return rest.InClusterConfig()
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if clientcmd.IsEmptyConfig(err) {
+		return nil, errNoCluster
+	}
+	return cfg, err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -44,7 +45,7 @@ func TestExamplesBehaveAsExpected(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	results, err := runExamples(ctx, env.Config, "demo-test", newPrinter(&out))
+	results, err := runExamples(ctx, env.Config, env.Kubeconfig, "demo-test", newPrinter(&out))
 	if err != nil {
 		t.Fatalf("playing the examples: %v\n--- demo output ---\n%s", err, out.String())
 	}
@@ -54,6 +55,24 @@ func TestExamplesBehaveAsExpected(t *testing.T) {
 	for _, r := range results {
 		for _, problem := range r.problems {
 			t.Errorf("%s: %s", r.file, problem)
+		}
+	}
+	// The commands printed can be pasted: the SR-IOV example's, run as printed, is refused
+	// by the same webhook on the same API server.
+	var printed string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if cmd, ok := strings.CutPrefix(strings.TrimSpace(line), "$ "); ok && strings.HasSuffix(cmd, "create -f "+displayPath(filepath.Join(examplesDir(), "vm-sriov-linkdown.yaml"))) {
+			printed = cmd
+		}
+	}
+	if printed == "" {
+		t.Errorf("no command printed for vm-sriov-linkdown.yaml")
+	} else {
+		sh := exec.Command("sh", "-c", printed)
+		sh.Dir, _ = os.Getwd()
+		got, err := sh.CombinedOutput()
+		if err == nil || !strings.Contains(string(got), "link state cannot be set on an SR-IOV interface") {
+			t.Errorf("the printed command %q: err %v\n%s", printed, err, got)
 		}
 	}
 	if t.Failed() {

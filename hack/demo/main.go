@@ -105,7 +105,7 @@ func run() (code int) {
 	p.field("namespace", demoNamespace)
 
 	played := time.Now()
-	results, err := runExamples(ctx, env.Config, demoNamespace, p)
+	results, err := runExamples(ctx, env.Config, env.Kubeconfig, demoNamespace, p)
 	if ctx.Err() != nil {
 		p.printf("\ninterrupted\n")
 		return interruptedCode(*once)

@@ -42,7 +42,9 @@ func (r scenarioResult) ok() bool { return len(r.problems) == 0 }
 // runExamples plays every scenario in namespace ns (created if missing) against the API
 // server behind cfg, printing what happens. It stops early, with ctx's error, only when ctx
 // ends; an example that misbehaves is reported in its result, not as an error.
-func runExamples(ctx context.Context, cfg *rest.Config, ns string, p *printer) ([]scenarioResult, error) {
+// The commands printed are what a person can paste to do the same: kubectl with the
+// demo's kubeconfig and namespace.
+func runExamples(ctx context.Context, cfg *rest.Config, kubeconfig, ns string, p *printer) ([]scenarioResult, error) {
 	warnings := &harness.WarningRecorder{}
 	cfg = rest.CopyConfig(cfg)
 	cfg.WarningHandlerWithContext = warnings
@@ -56,7 +58,7 @@ func runExamples(ctx context.Context, cfg *rest.Config, ns string, p *printer) (
 	if err := createNamespace(ctx, client, ns); err != nil {
 		return nil, err
 	}
-	r := &runner{client: client, ns: ns, warnings: warnings, p: p}
+	r := &runner{client: client, ns: ns, warnings: warnings, p: p, kubectl: kubectl() + " --kubeconfig " + kubeconfig + " -n " + ns}
 	var results []scenarioResult
 	for i, sc := range scenarios {
 		if err := ctx.Err(); err != nil {
@@ -84,6 +86,8 @@ type runner struct {
 	ns       string
 	warnings *harness.WarningRecorder
 	p        *printer
+	// kubectl is the command line that reaches the demo's API server and namespace.
+	kubectl string
 }
 
 // play runs one scenario's steps in order; seq is its place among all ("3/10").
@@ -119,10 +123,10 @@ func (r *runner) play(ctx context.Context, seq string, sc scenario) scenarioResu
 		r.warnings.Take() // only this step's warnings count
 		var cmd string
 		if st.do.body == "" {
-			cmd = "kubectl create -f " + displayPath(filepath.Join(examplesDir(), sc.file))
+			cmd = r.kubectl + " create -f " + displayPath(filepath.Join(examplesDir(), sc.file))
 			_, err = resource.Create(ctx, obj.DeepCopy(), metav1.CreateOptions{FieldValidation: "Strict"})
 		} else {
-			cmd = kubectlPatch(kind.short, obj.GetName(), st.do)
+			cmd = r.kubectl + " " + kubectlPatch(kind.short, obj.GetName(), st.do)
 			var sub []string
 			if st.do.subresource != "" {
 				sub = []string{st.do.subresource}
@@ -197,13 +201,13 @@ type observed struct {
 	readErr  error
 }
 
-// kubectlPatch is the kubectl command equivalent to a step's patch.
+// kubectlPatch is the kubectl patch arguments equivalent to a step's patch.
 func kubectlPatch(short, name string, p patch) string {
 	typ := "merge"
 	if p.typ == types.JSONPatchType {
 		typ = "json"
 	}
-	cmd := fmt.Sprintf("kubectl patch %s %s", short, name)
+	cmd := fmt.Sprintf("patch %s %s", short, name)
 	if p.subresource != "" {
 		cmd += " --subresource=" + p.subresource
 	}

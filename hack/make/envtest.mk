@@ -5,6 +5,6 @@ envtest-assets: ## build kube-apiserver, etcd (and kubectl if missing) into .cac
 	./hack/envtest-assets.sh
 
 envtest: ## CRD and webhook scenarios against a real kube-apiserver + etcd
-	assets=$$(./hack/envtest-assets.sh) && KUBEBUILDER_ASSETS=$$assets $(GO) test -count=1 ./test/crds/ ./test/envtest/
+	assets=$$(./hack/envtest-assets.sh) && KUBEBUILDER_ASSETS=$$assets $(GO) test -count=1 ./test/crds/ ./test/envtest/ ./test/dialect/
 
 TEST_TARGETS += envtest

@@ -42,6 +42,10 @@ var meaningNames = map[linkstate.Meaning]string{
 const meaningInvalid = "invalid"
 
 func spellingsOf(d linkstate.Dialect) (spellings, error) {
+	if d == linkstate.None {
+		return spellings{}, fmt.Errorf("no policies for dialect %s: a KubeVirt without link state needs only up and down refused, "+
+			"which the webhook does (admission.mode=webhook); the policies are generated for %v", d, Dialects)
+	}
 	if !slices.Contains(Dialects, d) {
 		return spellings{}, fmt.Errorf("policies can be generated for the dialects %v, not %q", Dialects, d)
 	}

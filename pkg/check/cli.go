@@ -13,9 +13,29 @@ import (
 	"github.com/go-logr/logr"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/linkstate-webhook/linkstate-webhook/internal/cli"
 	"github.com/linkstate-webhook/linkstate-webhook/internal/flagvalue"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
+
+const usage = `Usage: %[1]s -f PATH [-f PATH ...] [--policy PATH ...] [--as USER] [--dialect seed|upstream|none|auto] [-o text|json] [rule flags]
+
+Runs the webhook's mutation, then validation of the mutated object (create semantics), on
+every VirtualMachine, VirtualMachineInstance and VirtualMachineInstanceMigration in the
+input, as the cluster's webhooks would. A migration is stamped from the VMI of the same
+namespace and name in the input. LinkStatePolicies found (and in --policy files) are
+checked as the API server would and applied as the webhook would, with the labels of the
+Namespaces found; a namespace not in the input has only its name label. Other kinds are
+skipped (and listed). PATH is a YAML or
+JSON file (several documents, kubectl's List unwrapped), a directory of them, or - (stdin).
+Input is read completely before anything is judged: bad input anywhere gives exit 2 and no
+verdicts.
+
+Exit status: 0 all allowed, 1 any denied, 2 bad input (or no documents at all) or usage.
+
+Flags:
+`
 
 // Main is the check command: `webhook check` and `kubectl linkstate check` both run it,
 // with prog naming the command in its usage. It returns the exit status: 0 all allowed,
@@ -29,21 +49,26 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	var files flagvalue.List
 	fs.Var(&files, "f", "manifest file (YAML, multi-document, or JSON), directory of them, or - for stdin; repeatable")
 	output := fs.String("o", "text", "output format: text or json")
+	var policyFiles, groups flagvalue.List
+	fs.Var(&policyFiles, "policy", "LinkStatePolicies and Namespaces (file, directory or -), applied like those among the manifests; repeatable")
+	var opts Options
+	fs.StringVar(&opts.User, "as", "", "user the manifests are applied as, for the policies' exemptions (e.g. system:serviceaccount:argocd:argocd-application-controller)")
+	fs.Var(&groups, "as-group", "comma-separated groups of that user, for the policies' exemptions; repeatable")
+	fs.StringVar(&opts.Namespace, "n", "default", "namespace of manifests that name none, as kubectl apply -n")
 	var rules linkstate.ConfigFlags
-	rules.Bind(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s -f PATH [-f PATH ...] [--dialect seed|upstream] [-o text|json]\n", prog)
-		fmt.Fprintln(stderr, "Runs the webhook's mutation then validation (create semantics) on every VirtualMachine,")
-		fmt.Fprintln(stderr, "VirtualMachineInstance and VirtualMachineInstanceMigration found; a migration is stamped from the")
-		fmt.Fprintln(stderr, "VMI of the same namespace and name in the input. Other kinds are skipped.")
-		fmt.Fprintln(stderr, "Exit status: 0 all allowed, 1 any denied, 2 bad input or usage.")
-		fs.PrintDefaults()
+	rules.Bind(fs, string(linkstate.Seed))
+	var probe dialect.Flags
+	probe.BindProbe(fs, "linkstate-webhook-system")
+	kubeconfig := fs.String("kubeconfig", "", "with --dialect auto: the cluster whose KubeVirt to ask (default: $KUBECONFIG, then ~/.kube/config)")
+	if code, done := cli.Parse(fs, args, stdout, stderr, fmt.Sprintf(usage, prog)); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "%s: unexpected argument %q: give inputs with -f (-f %s)\nRun '%s -h' for usage.\n", prog, fs.Arg(0), fs.Arg(0), prog)
 		return 2
-	}
-	if len(files) == 0 || fs.NArg() > 0 {
-		fs.Usage()
+	case len(files) == 0:
+		fmt.Fprintf(stderr, "%s: no input: give a file, a directory or - (stdin) with -f\nRun '%s -h' for usage.\n", prog, prog)
 		return 2
 	}
 	if *output != "text" && *output != "json" {
@@ -54,6 +79,21 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
+	}
+	if rules.Auto() {
+		opts, err := probe.Options("")
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		var note string
+		if cfg.Dialect, note, err = askCluster(*kubeconfig, opts, probe.Namespace()); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		if note != "" {
+			fmt.Fprintln(stderr, note)
+		}
 	}
 
 	// Read everything before judging anything: a pipeline gets either a complete answer or
@@ -67,7 +107,32 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		docs = append(docs, d...)
 	}
-	results, skipped := Run(docs, cfg)
+	if len(docs) == 0 {
+		// A pipeline whose producer emitted nothing must not pass silently.
+		fmt.Fprintf(stderr, "%s: no documents in the input (%s): nothing to check\n", prog, strings.Join(files, ", "))
+		return 2
+	}
+	for _, f := range policyFiles {
+		d, err := readInput(f, stdin)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		for _, doc := range d {
+			if !PolicyOrNamespace(doc) {
+				fmt.Fprintf(stderr, "--policy %s: %s is a %s %s: --policy reads LinkStatePolicies and Namespaces only (judge it with -f)\n",
+					f, doc.Source, doc.APIVersion, doc.Kind)
+				return 2
+			}
+		}
+		opts.Policies = append(opts.Policies, d...)
+	}
+	opts.Groups = groups
+	report := RunWith(docs, cfg, opts)
+	results := report.Results
+	if len(results) == 0 {
+		fmt.Fprintf(stderr, "%s: no VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration or LinkStatePolicy among %d documents: nothing judged\n", prog, len(docs))
+	}
 
 	if *output == "json" {
 		enc := json.NewEncoder(stdout)
@@ -80,7 +145,7 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 			return 2
 		}
 	} else {
-		WriteText(stdout, results, skipped)
+		WriteReport(stdout, report)
 	}
 	for _, r := range results {
 		if !r.Allowed {

@@ -2,10 +2,12 @@ package check
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -38,13 +40,13 @@ func Parse(source string, r io.Reader) ([]Document, error) {
 		}
 		src := fmt.Sprintf("%s#%d", source, n)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", src, err)
+			return nil, fmt.Errorf("%s, document %d: %w", source, n, err)
 		}
 		if len(raw) == 0 || string(raw) == "null" {
 			continue
 		}
 		n++
-		d, err := document(src, raw)
+		d, err := document(src, fmt.Sprintf("%s, document %d", source, n-1), raw)
 		if err != nil {
 			return nil, err
 		}
@@ -52,7 +54,9 @@ func Parse(source string, r io.Reader) ([]Document, error) {
 	}
 }
 
-func document(src string, raw json.RawMessage) ([]Document, error) {
+// document reads one document; src names it in results (file#n, file#n.items[i]) and
+// where in errors (file, document n, item i).
+func document(src, where string, raw json.RawMessage) ([]Document, error) {
 	var head struct {
 		metav1.TypeMeta
 		Metadata struct {
@@ -62,16 +66,19 @@ func document(src string, raw json.RawMessage) ([]Document, error) {
 		} `json:"metadata"`
 		Items []json.RawMessage `json:"items"`
 	}
+	if found := jsonKind(raw); found != "object" {
+		return nil, fmt.Errorf("%s: not a Kubernetes object: expected a mapping with apiVersion and kind, found %s", where, found)
+	}
 	if err := json.Unmarshal(raw, &head); err != nil {
-		return nil, fmt.Errorf("%s: not a Kubernetes object: %w", src, err)
+		return nil, fmt.Errorf("%s: not a Kubernetes object: %w", where, unmarshalError(err))
 	}
 	if head.Kind == "" {
-		return nil, fmt.Errorf("%s: not a Kubernetes object: no kind", src)
+		return nil, fmt.Errorf("%s: not a Kubernetes object: it has no kind", where)
 	}
 	if head.APIVersion == "v1" && head.Kind == "List" {
 		var docs []Document
 		for i, item := range head.Items {
-			d, err := document(fmt.Sprintf("%s.items[%d]", src, i), item)
+			d, err := document(fmt.Sprintf("%s.items[%d]", src, i), fmt.Sprintf("%s, item %d", where, i), item)
 			if err != nil {
 				return nil, err
 			}
@@ -84,4 +91,40 @@ func document(src string, raw json.RawMessage) ([]Document, error) {
 		name = head.Metadata.GenerateName
 	}
 	return []Document{{Source: src, Raw: raw, TypeMeta: head.TypeMeta, Namespace: head.Metadata.Namespace, Name: name}}, nil
+}
+
+// jsonKind names the kind of JSON value raw holds, for errors: "object", "a string
+// (\"hello world\")", "a list", "a number", "true or false".
+func jsonKind(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch c := raw[0]; {
+	case c == '{':
+		return "object"
+	case c == '[':
+		return "a list"
+	case c == '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil && len(s) > 40 {
+			s = s[:40] + "…"
+		}
+		return fmt.Sprintf("a string (%q): is this a manifest?", s)
+	case c == 't' || c == 'f':
+		return "true or false"
+	case c == 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// unmarshalError says which member of the object had the wrong type, without the Go type
+// encoding/json names.
+func unmarshalError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return fmt.Errorf("%s is a %s, not what Kubernetes objects have there", strings.TrimPrefix(typeErr.Field, "TypeMeta."), typeErr.Value)
+	}
+	return err
 }

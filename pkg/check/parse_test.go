@@ -131,33 +131,45 @@ func TestParseErrors(t *testing.T) {
 	tests := map[string]struct {
 		input   string
 		wantErr string
-		// prefix: wantErr is the start of the error; the rest spells out a Go type.
+		// prefix: wantErr is the start of the error.
 		prefix bool
 	}{
 		"a document without kind names its source": {
 			input:   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n# second\napiVersion: v1\nmetadata: {name: b}\n",
-			wantErr: "in.yaml#2: not a Kubernetes object: no kind",
+			wantErr: "in.yaml, document 2: not a Kubernetes object: it has no kind",
 		},
-		"a scalar document is not an object": {
+		// What is wrong and where, never a Go type.
+		"a plain text file": {
 			input:   "just a string\n",
-			wantErr: "in.yaml#1: not a Kubernetes object: json: cannot unmarshal string into Go value of type struct",
-			prefix:  true,
+			wantErr: `in.yaml, document 1: not a Kubernetes object: expected a mapping with apiVersion and kind, found a string ("just a string"): is this a manifest?`,
+		},
+		"a long line of text is cut": {
+			input:   "Meeting notes from Tuesday on why the webhook must ship before the holidays\n",
+			wantErr: `in.yaml, document 1: not a Kubernetes object: expected a mapping with apiVersion and kind, found a string ("Meeting notes from Tuesday on why the we…"): is this a manifest?`,
+		},
+		"a list": {
+			input:   "- a\n- b\n",
+			wantErr: "in.yaml, document 1: not a Kubernetes object: expected a mapping with apiVersion and kind, found a list",
+		},
+		"a kind of the wrong type names the member": {
+			input:   "apiVersion: v1\nkind: 5\n",
+			wantErr: "in.yaml, document 1: not a Kubernetes object: kind is a number, not what Kubernetes objects have there",
 		},
 		"a List item without kind names the item": {
 			input:   "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n- metadata: {name: x}\n",
-			wantErr: "in.yaml#1.items[1]: not a Kubernetes object: no kind",
+			wantErr: "in.yaml, document 1, item 1: not a Kubernetes object: it has no kind",
 		},
 		"invalid YAML": {
 			input:   "apiVersion: v1\nkind: ConfigMap\n---\nkind: [unclosed\n",
-			wantErr: "in.yaml#2: error converting YAML to JSON: yaml: line 1: did not find expected ',' or ']'",
+			wantErr: "in.yaml, document 2: error converting YAML to JSON: yaml: line 1: did not find expected ',' or ']'",
 		},
 		"invalid YAML after comment-only documents": {
 			input:   "# header\n---\napiVersion: v1\nkind: ConfigMap\n---\n# nothing\n---\na: b\n\tc: d\n",
-			wantErr: "in.yaml#2: error converting YAML to JSON: yaml: line 2: found a tab character that violates indentation",
+			wantErr: "in.yaml, document 2: error converting YAML to JSON: yaml: line 2: found a tab character that violates indentation",
 		},
 		"truncated JSON": {
 			input:   `{"apiVersion": "v1", "kind": "Secret"} {"kind": `,
-			wantErr: "in.yaml#2: unexpected EOF",
+			wantErr: "in.yaml, document 2: unexpected EOF",
 		},
 	}
 	for name, tc := range tests {

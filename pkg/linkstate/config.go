@@ -92,3 +92,17 @@ func (c Config) AppliesLinkState(b Binding) bool {
 	}
 	return false
 }
+
+// Source gives the settings in force for one review. A running service's dialect can
+// change (--dialect auto asks the cluster again from time to time), so reviewers ask for
+// every request rather than keep a copy.
+type Source interface {
+	Config() Config
+}
+
+// Static is a Source that never changes: settings given explicitly, the offline check,
+// tests.
+type Static Config
+
+// Config implements Source.
+func (s Static) Config() Config { return Config(s) }

@@ -17,12 +17,15 @@ type ConfigFlags struct {
 	unsupported    flagvalue.List
 }
 
-// Bind registers --dialect, --passt-binding, --supported-plugins, --unsupported-plugins
-// and --unknown-plugins.
-func (f *ConfigFlags) Bind(fs *flag.FlagSet) {
+// DialectAuto is the --dialect value that asks the cluster (see pkg/dialect).
+const DialectAuto = "auto"
+
+// Bind registers --dialect (defaulting to defaultDialect), --passt-binding,
+// --supported-plugins, --unsupported-plugins and --unknown-plugins.
+func (f *ConfigFlags) Bind(fs *flag.FlagSet, defaultDialect string) {
 	def := DefaultConfig()
-	fs.StringVar(&f.dialect, "dialect", string(def.Dialect),
-		"canonical spelling of link states: seed (linkUp/linkDown) or upstream (up/down, stock KubeVirt >= v1.5); the other spelling is rewritten with a warning")
+	fs.StringVar(&f.dialect, "dialect", defaultDialect,
+		"canonical spelling of link states: auto (ask the cluster's KubeVirt), seed (linkUp/linkDown, the patched images), upstream (up/down, stock KubeVirt >= v1.5) or none (KubeVirt without link state: up/down denied, nothing defaulted); the other spelling is rewritten with a warning")
 	fs.StringVar(&f.passtBinding, "passt-binding", string(def.PasstBinding),
 		"what happens to an explicit up/down on the passtBinding binding, which does not apply it: deny or warn")
 	fs.Var(&f.supported, "supported-plugins",
@@ -33,12 +36,18 @@ func (f *ConfigFlags) Bind(fs *flag.FlagSet) {
 		"what happens to an explicit up/down on a binding plugin in neither list: warn or deny")
 }
 
-// Config is the parsed flags.
+// Auto reports whether --dialect auto was given: the caller finds the dialect out.
+func (f *ConfigFlags) Auto() bool { return f.dialect == DialectAuto }
+
+// Config is the parsed flags. With --dialect auto its Dialect is left empty for the
+// caller to find out.
 func (f *ConfigFlags) Config() (Config, error) {
 	cfg := DefaultConfig()
 	var err error
-	if cfg.Dialect, err = ParseDialect(f.dialect); err != nil {
-		return cfg, fmt.Errorf("--dialect: %w", err)
+	if f.Auto() {
+		cfg.Dialect = ""
+	} else if cfg.Dialect, err = ParseDialect(f.dialect); err != nil {
+		return cfg, fmt.Errorf("--dialect: %w (or %q)", err, DialectAuto)
 	}
 	if cfg.PasstBinding, err = ParseAction(f.passtBinding); err != nil {
 		return cfg, fmt.Errorf("--passt-binding: %w", err)

@@ -42,53 +42,85 @@ const (
 	Seed Dialect = "seed"
 	// Upstream spells link state up / down, as stock KubeVirt >= v1.5 does.
 	Upstream Dialect = "upstream"
+	// None is a cluster whose KubeVirt has no link state at all (before v1.5, without the
+	// patched images): only absent exists. An explicit up or down, in either spelling, is
+	// denied (KubeVirt would refuse it, or worse, ignore it), and nothing is defaulted.
+	None Dialect = "none"
 )
 
-// Dialects lists the accepted dialect names, default first.
-var Dialects = []Dialect{Seed, Upstream}
+// Dialects lists the dialect names, default first.
+var Dialects = []Dialect{Seed, Upstream, None}
 
-// ParseDialect accepts "seed" or "upstream".
+// Spellings lists the dialects that spell link up and down (all but None).
+var Spellings = []Dialect{Seed, Upstream}
+
+// ParseDialect accepts "seed", "upstream" or "none".
 func ParseDialect(s string) (Dialect, error) {
 	for _, d := range Dialects {
 		if string(d) == s {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("unknown dialect %q: use %q or %q", s, Seed, Upstream)
+	return "", fmt.Errorf("unknown dialect %q: use %q, %q or %q", s, Seed, Upstream, None)
 }
 
-// Up is the canonical spelling of link up in this dialect.
+// SupportsLinkState reports whether link up and down exist in this dialect.
+func (d Dialect) SupportsLinkState() bool { return d != None }
+
+// Up is the canonical spelling of link up in this dialect ("" in None).
 func (d Dialect) Up() v1.InterfaceState {
-	if d == Upstream {
+	switch d {
+	case Upstream:
 		return UpstreamUp
+	case None:
+		return Unset
 	}
 	return SeedUp
 }
 
-// Down is the canonical spelling of link down in this dialect.
+// Down is the canonical spelling of link down in this dialect ("" in None).
 func (d Dialect) Down() v1.InterfaceState {
-	if d == Upstream {
+	switch d {
+	case Upstream:
 		return UpstreamDown
+	case None:
+		return Unset
 	}
 	return SeedDown
 }
 
-// Other is the dialect whose spellings are aliases in d.
+// Other is the dialect whose spellings are aliases in d (None has none: itself).
 func (d Dialect) Other() Dialect {
-	if d == Upstream {
+	switch d {
+	case Upstream:
 		return Seed
+	case None:
+		return None
 	}
 	return Upstream
 }
 
 // Interpret says what a state value means in this dialect, and whether it is an alias
-// (the other dialect's spelling) that the mutator rewrites to the canonical one.
+// (the other dialect's spelling) that the mutator rewrites to the canonical one. In None,
+// either spelling of up and down still means up or down (so rules can say why they are
+// refused), and nothing is an alias.
 func (d Dialect) Interpret(s v1.InterfaceState) (m Meaning, alias bool) {
 	switch s {
 	case Unset:
 		return MeaningUnset, false
 	case Absent:
 		return MeaningAbsent, false
+	}
+	if d == None {
+		switch s {
+		case SeedUp, UpstreamUp:
+			return MeaningUp, false
+		case SeedDown, UpstreamDown:
+			return MeaningDown, false
+		}
+		return MeaningInvalid, false
+	}
+	switch s {
 	case d.Up():
 		return MeaningUp, false
 	case d.Down():
@@ -115,8 +147,12 @@ func (d Dialect) Canonical(m Meaning) v1.InterfaceState {
 }
 
 // Resolve is the state an interface ends up with: canonical spelling, empty read as up.
-// Invalid values come back unchanged so callers can still name them.
+// Invalid values come back unchanged so callers can still name them, and so does every
+// value in None, which has no spelling of its own.
 func (d Dialect) Resolve(s v1.InterfaceState) v1.InterfaceState {
+	if d == None {
+		return s
+	}
 	m, _ := d.Interpret(s)
 	switch m {
 	case MeaningUnset:
@@ -130,6 +166,9 @@ func (d Dialect) Resolve(s v1.InterfaceState) v1.InterfaceState {
 // LegalValues lists the values that may be written, canonical spellings first, for error
 // messages. The empty value is legal too, but "leave it out" needs no advertising.
 func (d Dialect) LegalValues() []string {
+	if d == None {
+		return []string{string(Absent)}
+	}
 	o := d.Other()
 	return []string{string(d.Up()), string(d.Down()), string(Absent), string(o.Up()), string(o.Down())}
 }

@@ -12,13 +12,13 @@ func TestInterpret(t *testing.T) {
 		alias   bool
 	}
 	tests := map[v1.InterfaceState]map[Dialect]verdict{
-		"":         {Seed: {MeaningUnset, false}, Upstream: {MeaningUnset, false}},
-		"absent":   {Seed: {MeaningAbsent, false}, Upstream: {MeaningAbsent, false}},
-		"linkUp":   {Seed: {MeaningUp, false}, Upstream: {MeaningUp, true}},
-		"linkDown": {Seed: {MeaningDown, false}, Upstream: {MeaningDown, true}},
-		"up":       {Seed: {MeaningUp, true}, Upstream: {MeaningUp, false}},
-		"down":     {Seed: {MeaningDown, true}, Upstream: {MeaningDown, false}},
-		"Up":       {Seed: {MeaningInvalid, false}, Upstream: {MeaningInvalid, false}},
+		"":         {Seed: {MeaningUnset, false}, Upstream: {MeaningUnset, false}, None: {MeaningUnset, false}},
+		"absent":   {Seed: {MeaningAbsent, false}, Upstream: {MeaningAbsent, false}, None: {MeaningAbsent, false}},
+		"linkUp":   {Seed: {MeaningUp, false}, Upstream: {MeaningUp, true}, None: {MeaningUp, false}},
+		"linkDown": {Seed: {MeaningDown, false}, Upstream: {MeaningDown, true}, None: {MeaningDown, false}},
+		"up":       {Seed: {MeaningUp, true}, Upstream: {MeaningUp, false}, None: {MeaningUp, false}},
+		"down":     {Seed: {MeaningDown, true}, Upstream: {MeaningDown, false}, None: {MeaningDown, false}},
+		"Up":       {Seed: {MeaningInvalid, false}, Upstream: {MeaningInvalid, false}, None: {MeaningInvalid, false}},
 		"LINKDOWN": {Seed: {MeaningInvalid, false}, Upstream: {MeaningInvalid, false}},
 		"Absent":   {Seed: {MeaningInvalid, false}, Upstream: {MeaningInvalid, false}},
 		" up":      {Seed: {MeaningInvalid, false}, Upstream: {MeaningInvalid, false}},
@@ -50,6 +50,10 @@ func TestCanonicalAndResolve(t *testing.T) {
 		{Upstream, "linkUp", "up", "up"},
 		{Upstream, "linkDown", "down", "down"},
 		{Upstream, "down", "down", "down"},
+		// None has no spellings: nothing resolves to one.
+		{None, "", "", ""},
+		{None, "down", "", "down"},
+		{None, "absent", "absent", "absent"},
 	}
 	for _, tc := range tests {
 		m, _ := tc.d.Interpret(tc.state)
@@ -63,7 +67,7 @@ func TestCanonicalAndResolve(t *testing.T) {
 }
 
 func TestParseDialect(t *testing.T) {
-	for _, ok := range []string{"seed", "upstream"} {
+	for _, ok := range []string{"seed", "upstream", "none"} {
 		if d, err := ParseDialect(ok); err != nil || string(d) != ok {
 			t.Errorf("ParseDialect(%q) = %q, %v", ok, d, err)
 		}
@@ -83,5 +87,8 @@ func TestLegalValues(t *testing.T) {
 	up := Upstream.LegalValues()
 	if len(up) != 5 || up[0] != "up" || up[1] != "down" || up[3] != "linkUp" {
 		t.Errorf("Upstream.LegalValues() = %q", up)
+	}
+	if none := None.LegalValues(); len(none) != 1 || none[0] != "absent" {
+		t.Errorf("None.LegalValues() = %q", none)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // create it stamps the link states of the VMI being migrated, signed, so the target can
 // apply them, whatever the requester put in those annotations.
 type Mutator struct {
-	Config  linkstate.Config
+	Rules   linkstate.Source
 	Options Options
 }
 
@@ -49,7 +49,7 @@ func (h *Mutator) Review(ctx context.Context, req admission.Request) review.Verd
 		}
 		return review.Answer(admission.Allowed("").WithWarnings(fmt.Sprintf(msgVMIUnread, m.VMIName, err)))
 	}
-	stamp := StampOf(vmi, h.Config.Dialect)
+	stamp := StampOf(vmi, h.Rules.Config().Dialect)
 	want := stamp.Annotations()
 	var remove []string
 	if h.Options.Signer != nil {

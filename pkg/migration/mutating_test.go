@@ -140,7 +140,7 @@ func TestMutator(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			h := &Mutator{Config: linkstate.DefaultConfig(), Options: Options{VMIs: tc.vmis, LookupTimeout: 50 * time.Millisecond, LookupFailure: tc.failure}}
+			h := &Mutator{Rules: linkstate.Static(linkstate.DefaultConfig()), Options: Options{VMIs: tc.vmis, LookupTimeout: 50 * time.Millisecond, LookupFailure: tc.failure}}
 			resp := handle(h, tc.req)
 			if resp.Allowed != tc.allowed || string(resp.Patch) != tc.patch {
 				t.Errorf("allowed=%v patch=%s\nwant allowed=%v patch=%s", resp.Allowed, resp.Patch, tc.allowed, tc.patch)
@@ -160,7 +160,7 @@ func TestMutatorSigns(t *testing.T) {
 	set := VMISet{}
 	set.Add(testVMI())
 	signer := NewSigner([]byte("a secret only this test knows"))
-	h := &Mutator{Config: linkstate.DefaultConfig(), Options: Options{VMIs: set, Signer: signer, LookupTimeout: time.Second}}
+	h := &Mutator{Rules: linkstate.Static(linkstate.DefaultConfig()), Options: Options{VMIs: set, Signer: signer, LookupTimeout: time.Second}}
 	resp := handle(h, migrationRequest(admissionv1.Create, `{"metadata":{"name":"m","namespace":"ns"},"spec":{"vmiName":"vm1"}}`))
 	var ops []struct {
 		Value map[string]string `json:"value"`
@@ -182,7 +182,7 @@ func TestMutatorSigns(t *testing.T) {
 func TestMutatorWithoutKeyStampsUnsigned(t *testing.T) {
 	set := VMISet{}
 	set.Add(testVMI())
-	h := &Mutator{Config: linkstate.DefaultConfig(), Options: Options{VMIs: set, Signer: NewFileSigner(t.TempDir() + "/missing.key"), LookupTimeout: time.Second}}
+	h := &Mutator{Rules: linkstate.Static(linkstate.DefaultConfig()), Options: Options{VMIs: set, Signer: NewFileSigner(t.TempDir() + "/missing.key"), LookupTimeout: time.Second}}
 	resp := handle(h, migrationRequest(admissionv1.Create, `{"metadata":{"name":"m","namespace":"ns"},"spec":{"vmiName":"vm1"}}`))
 	if !resp.Allowed || strings.Contains(string(resp.Patch), "signature") || !strings.Contains(string(resp.Patch), "interfaces") {
 		t.Errorf("allowed=%v patch=%s: want an unsigned stamp", resp.Allowed, resp.Patch)

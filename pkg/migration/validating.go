@@ -17,7 +17,7 @@ import (
 
 // Validator is the validating webhook for VirtualMachineInstanceMigrations (rule M2).
 type Validator struct {
-	Config  linkstate.Config
+	Rules   linkstate.Source
 	Options Options
 }
 
@@ -45,7 +45,7 @@ func (h *Validator) Review(ctx context.Context, req admission.Request) review.Ve
 		vmi, err := lookup(ctx, h.Options.VMIs, h.Options.LookupTimeout, m)
 		switch {
 		case err == nil:
-			s := StampOf(vmi, h.Config.Dialect)
+			s := StampOf(vmi, h.Rules.Config().Dialect)
 			want = &s
 		case !apierrors.IsNotFound(err):
 			// A claim that cannot be checked is not accepted; the requester can retry, or

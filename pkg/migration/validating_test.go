@@ -155,7 +155,7 @@ func TestValidator(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			h := &Validator{Config: linkstate.DefaultConfig(), Options: Options{VMIs: tc.vmis, LookupTimeout: time.Second, Exempt: ParseExemptions(DefaultExemptUsers)}}
+			h := &Validator{Rules: linkstate.Static(linkstate.DefaultConfig()), Options: Options{VMIs: tc.vmis, LookupTimeout: time.Second, Exempt: ParseExemptions(DefaultExemptUsers)}}
 			resp := handle(h, tc.req)
 			if resp.Allowed != tc.allowed {
 				t.Fatalf("allowed = %v, want %v (%v)", resp.Allowed, tc.allowed, resp.Result)
@@ -192,11 +192,11 @@ func TestValidatorLetsRacesThroughAndKeepsForgeriesOut(t *testing.T) {
 		vmis := &changingVMIs{}
 		opts.VMIs, opts.LookupTimeout = vmis, time.Second
 		create := `{"metadata":{"name":"m","namespace":"ns"},"spec":{"vmiName":"vm1"}}`
-		stamped := (&Mutator{Config: linkstate.DefaultConfig(), Options: opts}).Review(context.Background(), migrationRequest(admissionv1.Create, create))
+		stamped := (&Mutator{Rules: linkstate.Static(linkstate.DefaultConfig()), Options: opts}).Review(context.Background(), migrationRequest(admissionv1.Create, create))
 		annotations := stamped.Patches[0].Value.(map[string]string)
 		tamper(annotations)
 		raw := fmt.Sprintf(`{"metadata":{"name":"m","namespace":"ns","annotations":%s},"spec":{"vmiName":"vm1"}}`, mustJSON(t, annotations))
-		resp := handle(&Validator{Config: linkstate.DefaultConfig(), Options: opts}, validationRequest(admissionv1.Create, raw, "", "tenant"))
+		resp := handle(&Validator{Rules: linkstate.Static(linkstate.DefaultConfig()), Options: opts}, validationRequest(admissionv1.Create, raw, "", "tenant"))
 		return resp, vmis.reads
 	}
 	untouched := func(map[string]string) {}

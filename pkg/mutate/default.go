@@ -18,7 +18,8 @@ const msgAliasRewritten = "%q is the %s dialect's spelling; stored as %q, the sp
 //     denied or warned about for a value the user never wrote;
 //   - D2: an alias spelling rewritten to the canonical one, with a warning.
 //
-// An interface with no binding is not defaulted: KubeVirt v1.9 rejects it, and older
+// Nothing is defaulted in the none dialect (the cluster's KubeVirt has no link state). An
+// interface with no binding is not defaulted either: KubeVirt v1.9 rejects it, and older
 // releases pick its binding themselves (an empty state is link up anyway).
 //
 // The spec is not modified. Applying DefaultStates to its own output changes nothing.
@@ -36,7 +37,7 @@ func DefaultStates(specPath *field.Path, spec *v1.VirtualMachineInstanceSpec, cf
 			warnings = append(warnings, finding.Warn(finding.RuleAliasRewrite, statePaths.Index(i).Child("state"),
 				fmt.Sprintf(msgAliasRewritten, out[i].State, cfg.Dialect.Other(), canonical)))
 			out[i].State = canonical
-		case meaning == linkstate.MeaningUnset && cfg.AppliesLinkState(linkstate.ClassifyBinding(&out[i])):
+		case meaning == linkstate.MeaningUnset && cfg.Dialect.SupportsLinkState() && cfg.AppliesLinkState(linkstate.ClassifyBinding(&out[i])):
 			out[i].State = cfg.Dialect.Up()
 		}
 	}

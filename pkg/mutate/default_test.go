@@ -17,6 +17,8 @@ func TestDefaultStates(t *testing.T) {
 	seed := linkstate.DefaultConfig()
 	upstream := linkstate.DefaultConfig()
 	upstream.Dialect = linkstate.Upstream
+	none := linkstate.DefaultConfig()
+	none.Dialect = linkstate.None
 	withPlugins := linkstate.DefaultConfig()
 	if err := withPlugins.SetPlugins([]string{"good"}, []string{"bad"}); err != nil {
 		t.Fatal(err)
@@ -64,6 +66,11 @@ func TestDefaultStates(t *testing.T) {
 			wantWarnings: finding.Findings{aliasWarning(1, "linkDown", "seed", "down")},
 		},
 		"no interfaces": {cfg: seed},
+		// The cluster's KubeVirt has no link state: nothing to default, no spelling to prefer.
+		"D1 and D2 do nothing in the none dialect": {
+			cfg: none, in: Ifaces(Bridge("a", ""), Masquerade("b", ""), Bridge("c", "down"), Bridge("d", "linkUp"), Bridge("e", "absent")),
+			want: []v1.InterfaceState{"", "", "down", "linkUp", "absent"},
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

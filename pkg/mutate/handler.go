@@ -12,8 +12,8 @@ import (
 
 // Reviewer is the mutating webhook for one kind (VM or VMI).
 type Reviewer struct {
-	Kind   linkstate.Kind
-	Config linkstate.Config
+	Kind  linkstate.Kind
+	Rules linkstate.Source
 }
 
 var _ review.Reviewer = (*Reviewer)(nil)
@@ -32,7 +32,7 @@ func (r *Reviewer) Review(_ context.Context, req admission.Request) review.Verdi
 	case req.Operation == admissionv1.Update && r.Kind.GroupKind == linkstate.VirtualMachineInstance.GroupKind:
 		return review.Answer(admission.Allowed("VMIs are defaulted on create only"))
 	}
-	ifaces, fs := DefaultStates(r.Kind.SpecPath, &obj.Spec, r.Config)
+	ifaces, fs := DefaultStates(r.Kind.SpecPath, &obj.Spec, r.Rules.Config())
 	resp = admission.Patched("", StatePatch(r.Kind, obj.Spec.Domain.Devices.Interfaces, ifaces)...).WithWarnings(fs.Warnings()...)
 	return review.Verdict{Response: resp, Findings: fs}
 }

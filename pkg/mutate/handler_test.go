@@ -43,8 +43,8 @@ func handle(r review.Reviewer, req admission.Request) admission.Response {
 
 func TestHandlerPatches(t *testing.T) {
 	cfg := linkstate.DefaultConfig()
-	vm := &Reviewer{Kind: linkstate.VirtualMachine, Config: cfg}
-	vmi := &Reviewer{Kind: linkstate.VirtualMachineInstance, Config: cfg}
+	vm := &Reviewer{Kind: linkstate.VirtualMachine, Rules: linkstate.Static(cfg)}
+	vmi := &Reviewer{Kind: linkstate.VirtualMachineInstance, Rules: linkstate.Static(cfg)}
 	tests := map[string]struct {
 		h         review.Reviewer
 		req       admission.Request
@@ -87,7 +87,7 @@ func TestHandlerPatches(t *testing.T) {
 
 func TestHandlerAliasWarning(t *testing.T) {
 	obj := strings.Replace(vmEmptyBridge, `"bridge":{}`, `"bridge":{},"state":"down"`, 1)
-	resp := handle(&Reviewer{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}, request(linkstate.VirtualMachine, admissionv1.Create, obj, ""))
+	resp := handle(&Reviewer{Kind: linkstate.VirtualMachine, Rules: linkstate.Static(linkstate.DefaultConfig())}, request(linkstate.VirtualMachine, admissionv1.Create, obj, ""))
 	want := `spec.template.spec.domain.devices.interfaces[0].state: "down" is the upstream dialect's spelling; stored as "linkDown", the spelling this cluster uses`
 	if len(resp.Warnings) != 1 || resp.Warnings[0] != want {
 		t.Errorf("warnings = %q, want [%q]", resp.Warnings, want)
@@ -98,7 +98,7 @@ func TestHandlerAliasWarning(t *testing.T) {
 }
 
 func TestHandlerBadRequests(t *testing.T) {
-	h := &Reviewer{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}
+	h := &Reviewer{Kind: linkstate.VirtualMachine, Rules: linkstate.Static(linkstate.DefaultConfig())}
 	wrongKind := request(linkstate.VirtualMachine, admissionv1.Create, `{}`, "")
 	wrongKind.Kind = metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
 	tests := map[string]struct {

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
@@ -27,16 +28,35 @@ var (
 	}, []string{"webhook", "operation", "outcome"})
 	findings = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "linkstate_webhook_rule_findings_total",
-		Help: "Rule findings by rule ID (V1, B1, ... as in the README's rule tables) and effect (deny, warn).",
+		Help: "Rule findings by rule ID (V1, B1, ..., L1, L2 as in the README's rule tables) and effect (deny, warn, audit).",
 	}, []string{"rule", "effect"})
 	lookups = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "linkstate_webhook_vmi_lookups_total",
 		Help: "Reads of the VMI a migration names, by result (found, not_found, error).",
 	}, []string{"result"})
+	dialectInForce = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "linkstate_webhook_dialect",
+		Help: "1 for the dialect in force (seed, upstream, none) and where it comes from (probe, flag, fallback).",
+	}, []string{"dialect", "source"})
+	dialectContradiction = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "linkstate_webhook_dialect_contradiction",
+		Help: "1 while an explicit --dialect differs from what the cluster's KubeVirt accepts (see /dialect and the log), else 0.",
+	})
 )
 
 func init() {
-	metrics.Registry.MustRegister(decisions, findings, lookups)
+	metrics.Registry.MustRegister(decisions, findings, lookups, dialectInForce, dialectContradiction)
+}
+
+// recordDialect shows a new dialect status in the metrics.
+func recordDialect(s dialect.Status) {
+	dialectInForce.Reset()
+	dialectInForce.WithLabelValues(string(s.Dialect), string(s.Source)).Set(1)
+	contradiction := 0.0
+	if s.Contradiction != "" {
+		contradiction = 1
+	}
+	dialectContradiction.Set(contradiction)
 }
 
 // Outcomes of an admission decision.
@@ -61,6 +81,11 @@ func instrument(webhook string, r review.Reviewer) admission.Handler {
 		decisions.WithLabelValues(webhook, string(req.Operation), outcome).Inc()
 		if outcome == OutcomeDenied {
 			logf.FromContext(ctx).Info("denied", "errors", v.Findings.Errors().ToAggregate().Error())
+		}
+		// Audit-mode LinkStatePolicies change no answer: this line, the audit annotation
+		// and the count are their record.
+		if audits := v.Findings.Audits(); len(audits) > 0 {
+			logf.FromContext(ctx).Info("policy audit", "findings", audits)
 		}
 		return v.Response
 	})

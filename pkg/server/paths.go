@@ -11,3 +11,7 @@ const (
 	PathMutateVMIM   = "/mutate-kubevirt-io-v1-virtualmachineinstancemigration"
 	PathValidateVMIM = "/validate-kubevirt-io-v1-virtualmachineinstancemigration"
 )
+
+// PathDialect answers GET with the dialect in force and its evidence, as JSON, on the
+// webhook port (TLS): what the chart's helm test reads.
+const PathDialect = "/dialect"

@@ -10,13 +10,18 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/linkstate-webhook/linkstate-webhook/api/v1alpha1"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/policy"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/policy/cluster"
 )
 
 // The serving certificate and key in CertDir, as the chart's Secret names them.
@@ -27,14 +32,24 @@ const (
 
 // Options are everything the webhook server is built from.
 type Options struct {
-	// Rules are the cluster settings the rules and the defaulting follow.
+	// Rules are the cluster settings the rules and the defaulting follow; its dialect is
+	// Dialect's to decide.
 	Rules linkstate.Config
+	// Dialect says how the dialect is found: fixed, or asked of the cluster (auto) by a
+	// probe in DialectProbeNamespace ("" never probes: a fixed dialect then goes unchecked).
+	Dialect               dialect.Options
+	DialectProbeNamespace string
 	// Migrations are the migration reviewers' settings. VMIs nil reads VMIs from the API
 	// server with one GET each; Signer nil signs stamps with a key derived from the
 	// serving key, which every replica shares.
 	Migrations migration.Options
 
-	// RestConfig reaches the API server (for the migrations' VMI reads).
+	// Policies are the LinkStatePolicies the validating reviewers apply on top of the rules.
+	// nil watches the cluster's policies and namespaces' labels through the manager's
+	// cache (pkg/policy/cluster); the server is then ready only once they are loaded.
+	Policies policy.Source
+
+	// RestConfig reaches the API server (for the migrations' VMI reads and the policies).
 	RestConfig *rest.Config
 
 	// Host and Port the webhooks are served on, over TLS with the pair in CertDir
@@ -61,6 +76,8 @@ type Server struct {
 	mgr     manager.Manager
 	webhook webhook.Server
 	drain   *Drain
+	// Dialect is the dialect in force and how it was found.
+	Dialect *dialect.Resolver
 }
 
 // New builds the server; Start runs it. cmd/webhook, the tests and the demo all build it
@@ -77,9 +94,15 @@ func New(opts Options) (*Server, error) {
 		KeyName:  KeyName,
 		TLSOpts:  TLSOptions(opts.EnableHTTP2),
 	})
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
 	mgr, err := ctrl.NewManager(opts.RestConfig, ctrl.Options{
-		// Nothing is cached or watched: the only reads are the migrations' direct GETs.
-		Scheme:                  runtime.NewScheme(),
+		// The cache holds LinkStatePolicies and namespaces' names and labels (when Policies
+		// is nil), nothing else: the migrations read VMIs with direct GETs.
+		Scheme:                  scheme,
+		Cache:                   cluster.CacheOptions(),
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsBindAddress},
 		HealthProbeBindAddress:  opts.HealthProbeBindAddress,
 		WebhookServer:           hooks,
@@ -96,10 +119,36 @@ func New(opts Options) (*Server, error) {
 	if opts.Migrations.Signer == nil {
 		opts.Migrations.Signer = migration.NewFileSigner(filepath.Join(opts.CertDir, KeyName))
 	}
-	s := &Server{mgr: mgr, webhook: hooks, drain: &Drain{Delay: opts.ShutdownDelay}}
-	for path, h := range Handlers(opts.Rules, opts.Migrations) {
+	var prober *dialect.Prober
+	if opts.DialectProbeNamespace != "" {
+		// Its own client, every request of which (discovery included) gives up in half the
+		// probe timeout: a probe is two creates, and a silent API server must not hold
+		// readiness back longer than the timeout.
+		probeConfig := rest.CopyConfig(opts.RestConfig)
+		probeConfig.Timeout = opts.Dialect.Timeout / 2
+		probeClient, err := client.New(probeConfig, client.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("creating the dialect probe's client: %w", err)
+		}
+		prober = &dialect.Prober{Client: probeClient, Namespace: opts.DialectProbeNamespace}
+	}
+	resolver, err := dialect.NewResolver(opts.Rules, opts.Dialect, prober, recordDialect)
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(resolver); err != nil {
+		return nil, fmt.Errorf("adding the dialect probe: %w", err)
+	}
+	if opts.Policies == nil {
+		if opts.Policies, err = cluster.Setup(mgr); err != nil {
+			return nil, fmt.Errorf("watching LinkStatePolicies: %w", err)
+		}
+	}
+	s := &Server{mgr: mgr, webhook: hooks, drain: &Drain{Delay: opts.ShutdownDelay}, Dialect: resolver}
+	for path, h := range Handlers(resolver, opts.Migrations, opts.Policies) {
 		hooks.Register(path, s.drain.Handler(h))
 	}
+	hooks.Register(PathDialect, resolver)
 	checks := []struct {
 		add   func(string, healthz.Checker) error
 		name  string
@@ -108,6 +157,7 @@ func New(opts Options) (*Server, error) {
 		{mgr.AddHealthzCheck, "certificate", CertificateChecker(opts.CertDir, CertName, KeyName)},
 		{mgr.AddReadyzCheck, "webhook", hooks.StartedChecker()},
 		{mgr.AddReadyzCheck, "drain", s.drain.Checker()},
+		{mgr.AddReadyzCheck, "dialect", resolver.Ready},
 	}
 	for _, c := range checks {
 		if err := c.add(c.name, c.check); err != nil {

@@ -32,7 +32,11 @@ func validateAbsent(ifacePath *field.Path, iface *v1.Interface, network *v1.Netw
 		fs = append(fs, finding.Deny(finding.RuleAbsentBinding, field.Invalid(statePath, iface.State, fmt.Sprintf(msgAbsentBinding, b))))
 	}
 	if linkstate.IsDefaultNetwork(network) {
-		fs = append(fs, finding.Deny(finding.RuleAbsentDefault, field.Invalid(statePath, iface.State, fmt.Sprintf(msgAbsentDefault, d.Down()))))
+		msg := msgAbsentDefaultNoLinkState
+		if d.SupportsLinkState() {
+			msg = fmt.Sprintf(msgAbsentDefault, d.Down())
+		}
+		fs = append(fs, finding.Deny(finding.RuleAbsentDefault, field.Invalid(statePath, iface.State, msg)))
 	}
 	return fs
 }

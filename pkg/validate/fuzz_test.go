@@ -131,7 +131,7 @@ func (g *specGen) oldOf(spec *v1.VirtualMachineInstanceSpec) *v1.VirtualMachineI
 
 func (g *specGen) config() linkstate.Config {
 	cfg := linkstate.DefaultConfig()
-	cfg.Dialect = pickOf(g, linkstate.Seed, linkstate.Upstream)
+	cfg.Dialect = pickOf(g, linkstate.Seed, linkstate.Upstream, linkstate.None)
 	cfg.PasstBinding = pickOf(g, linkstate.ActionDeny, linkstate.ActionWarn)
 	cfg.UnknownPlugins = pickOf(g, linkstate.ActionWarn, linkstate.ActionDeny)
 	if err := cfg.SetPlugins([]string{"good-plugin"}, []string{"bad-plugin"}); err != nil {
@@ -182,8 +182,8 @@ func FuzzRules(f *testing.F) {
 		noRecover := func(r review.Reviewer) *admission.Webhook {
 			return (&admission.Webhook{Handler: review.Handler(r)}).WithRecoverPanic(false)
 		}
-		mutator := noRecover(&mutate.Reviewer{Kind: kind, Config: cfg})
-		validator := noRecover(&validate.Reviewer{Kind: kind, Config: cfg})
+		mutator := noRecover(&mutate.Reviewer{Kind: kind, Rules: linkstate.Static(cfg)})
+		validator := noRecover(&validate.Reviewer{Kind: kind, Rules: linkstate.Static(cfg)})
 		ctx := context.Background()
 
 		resp := mutator.Handle(ctx, request(original))

@@ -53,7 +53,7 @@ func TestHandlerDenialIsInvalidStatus(t *testing.T) {
 	for _, dryRun := range []bool{false, true} {
 		req := request(linkstate.VirtualMachine, admissionv1.Create, vmTwoErrors, "")
 		req.DryRun = ptr.To(dryRun)
-		resp := handle(&Reviewer{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}, req)
+		resp := handle(&Reviewer{Kind: linkstate.VirtualMachine, Rules: linkstate.Static(linkstate.DefaultConfig())}, req)
 		if resp.Allowed || resp.UID != "uid-1" {
 			t.Fatalf("dryRun=%v: allowed=%v uid=%q", dryRun, resp.Allowed, resp.UID)
 		}
@@ -85,7 +85,7 @@ func TestHandlerDenialIsInvalidStatus(t *testing.T) {
 }
 
 func TestHandlerAllowsWithWarnings(t *testing.T) {
-	resp := handle(&Reviewer{Kind: linkstate.VirtualMachineInstance, Config: linkstate.DefaultConfig()},
+	resp := handle(&Reviewer{Kind: linkstate.VirtualMachineInstance, Rules: linkstate.Static(linkstate.DefaultConfig())},
 		request(linkstate.VirtualMachineInstance, admissionv1.Create, vmiPodDown, ""))
 	want := []string{"spec.domain.devices.interfaces[0].state: " + msgDefaultNetDown}
 	if !resp.Allowed || resp.Result.Code != http.StatusOK {
@@ -98,7 +98,7 @@ func TestHandlerAllowsWithWarnings(t *testing.T) {
 
 // T1 through the handler: the old object's status decides whether the VM runs.
 func TestHandlerRunningVMUpdate(t *testing.T) {
-	h := &Reviewer{Kind: linkstate.VirtualMachine, Config: linkstate.DefaultConfig()}
+	h := &Reviewer{Kind: linkstate.VirtualMachine, Rules: linkstate.Static(linkstate.DefaultConfig())}
 	replugged := strings.Replace(vmRunningUnplugged, `"state":"absent"`, `"state":"linkUp"`, 1)
 	resp := handle(h, request(linkstate.VirtualMachine, admissionv1.Update, replugged, vmRunningUnplugged))
 	if resp.Allowed || resp.Result.Code != http.StatusUnprocessableEntity || len(resp.Result.Details.Causes) != 1 ||
@@ -112,7 +112,7 @@ func TestHandlerRunningVMUpdate(t *testing.T) {
 }
 
 func TestHandlerBadRequests(t *testing.T) {
-	h := &Reviewer{Kind: linkstate.VirtualMachineInstance, Config: linkstate.DefaultConfig()}
+	h := &Reviewer{Kind: linkstate.VirtualMachineInstance, Rules: linkstate.Static(linkstate.DefaultConfig())}
 	wrongKind := request(linkstate.VirtualMachineInstance, admissionv1.Create, vmiPodDown, "")
 	wrongKind.Kind.Kind = "VirtualMachine"
 	tests := map[string]struct {
@@ -137,7 +137,7 @@ func TestHandlerBadRequests(t *testing.T) {
 }
 
 func TestHandlerNotJudged(t *testing.T) {
-	h := &Reviewer{Kind: linkstate.VirtualMachineInstance, Config: linkstate.DefaultConfig()}
+	h := &Reviewer{Kind: linkstate.VirtualMachineInstance, Rules: linkstate.Static(linkstate.DefaultConfig())}
 	status := request(linkstate.VirtualMachineInstance, admissionv1.Update, `garbage`, `garbage`)
 	status.SubResource = "status"
 	for name, req := range map[string]admission.Request{

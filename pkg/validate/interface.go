@@ -49,6 +49,9 @@ func validateInterface(fld *field.Path, iface *v1.Interface, network *v1.Network
 	case linkstate.MeaningInvalid:
 		return finding.Findings{validateValue(statePath, iface.State, cfg.Dialect)}
 	case linkstate.MeaningUp, linkstate.MeaningDown:
+		if !cfg.Dialect.SupportsLinkState() {
+			return finding.Findings{validateUnsupported(statePath, iface.State)}
+		}
 		fs := validateBindingSupport(statePath, iface, linkstate.ClassifyBinding(iface), cfg)
 		if meaning == linkstate.MeaningDown {
 			fs = append(fs, validateDefaultNetworkDown(statePath, network)...)

@@ -3,6 +3,9 @@ package validate
 // The texts users see. Each says what is wrong and what to do instead. Kept together so
 // they can be reviewed, documented and tested as one.
 const (
+	msgNoLinkState = "this cluster's KubeVirt does not support link state (it accepts neither " +
+		"linkDown nor down): it needs KubeVirt v1.5 or later, or the patched virt-launcher and " +
+		"virt-handler images; leave state empty"
 	msgSRIOV = "link state cannot be set on an SR-IOV interface: the VF is passed through " +
 		"to the guest and has no virtual link to toggle; leave state empty and set the link " +
 		"from inside the guest"
@@ -19,6 +22,8 @@ const (
 		"set it to virtio, or remove the interface from the spec and restart the VM instead"
 	msgAbsentDefault = "the interface on the default network (the pod network, or a Multus " +
 		"network with default: true) cannot be hot-unplugged; set state to %s to take its link down instead"
+	msgAbsentDefaultNoLinkState = "the interface on the default network (the pod network, or a " +
+		"Multus network with default: true) cannot be hot-unplugged"
 	msgDefaultNetDown = "the link of the interface on the default network will be down: " +
 		"readiness and liveness probes, services and other cluster traffic through it stop working"
 	msgAbsentIsFinal = "interface %q was hot-unplugged (state absent) from the running VM and " +

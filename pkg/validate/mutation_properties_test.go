@@ -32,8 +32,8 @@ func TestMutationProperties(t *testing.T) {
 			t.Run(kind.GroupKind.Kind+"/"+name, func(t *testing.T) {
 				cfg := tc.ConfigOf()
 				original := objectWithUnknownFields(t, kind, tc)
-				mutator := &mutate.Reviewer{Kind: kind, Config: cfg}
-				validator := &validate.Reviewer{Kind: kind, Config: cfg}
+				mutator := &mutate.Reviewer{Kind: kind, Rules: linkstate.Static(cfg)}
+				validator := &validate.Reviewer{Kind: kind, Rules: linkstate.Static(cfg)}
 
 				resp := mutator.Review(context.Background(), createRequest(kind, original))
 				if !resp.Allowed {

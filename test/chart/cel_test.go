@@ -81,7 +81,7 @@ func TestChartPolicyFilesAreCurrent(t *testing.T) {
 // admission.mode=cel installs no Deployment, Service, certificate, webhook configuration,
 // RBAC or test pod: only the policies, their bindings and the params.
 func TestCelModeRendersOnlyPolicies(t *testing.T) {
-	objs, err := templateWith(t, "lw", "lw-system", "admission: {mode: cel}", append(servesValidatingPolicies, servesMutatingPolicies...)...)
+	objs, err := templateWith(t, "lw", "lw-system", "dialect: seed\nadmission: {mode: cel}", append(servesValidatingPolicies, servesMutatingPolicies...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestCelModeRendersOnlyPolicies(t *testing.T) {
 	if diff := cmp.Diff(want, kinds(objs)); diff != "" {
 		t.Errorf("kinds (-want +got):\n%s", diff)
 	}
-	objs, err = templateWith(t, "lw", "lw-system", "admission: {mode: cel, mutating: false}", servesValidatingPolicies...)
+	objs, err = templateWith(t, "lw", "lw-system", "dialect: seed\nadmission: {mode: cel, mutating: false}", servesValidatingPolicies...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestCelModeRendersOnlyPolicies(t *testing.T) {
 // admission.mode=both: the policies judge VMs and VMIs, the webhook keeps only what they
 // cannot do, the migrations.
 func TestBothModeKeepsTheWebhookForMigrations(t *testing.T) {
-	objs, err := templateWith(t, "lw", "lw-system", "admission: {mode: both}", append(servesValidatingPolicies, servesMutatingPolicies...)...)
+	objs, err := templateWith(t, "lw", "lw-system", "dialect: seed\nadmission: {mode: both}", append(servesValidatingPolicies, servesMutatingPolicies...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestCelModeMatchesTheGenerator(t *testing.T) {
 		values string
 		opts   func(*cel.Options)
 	}{
-		{values: "admission: {mode: cel}", opts: func(*cel.Options) {}},
+		{values: "dialect: seed\nadmission: {mode: cel}", opts: func(*cel.Options) {}},
 		{
 			values: `admission: {mode: cel, mutating: false}
 dialect: upstream
@@ -227,13 +227,16 @@ func TestCelModeRequirementsOnTemplate(t *testing.T) {
 		flags  []string
 		want   string // "" for accepted
 	}{
-		{"admission: {mode: cel}", nil, "needs the ValidatingAdmissionPolicy API (admissionregistration.k8s.io/v1"},
-		{"admission: {mode: cel}", servesValidatingPolicies, "needs the MutatingAdmissionPolicy API (admissionregistration.k8s.io/v1beta1), which this cluster does not serve: it takes Kubernetes >= 1.34 with --feature-gates=MutatingAdmissionPolicy=true"},
-		{"admission: {mode: both}", servesValidatingPolicies, "Set admission.mutating=false to install without defaulting"},
-		{"admission: {mode: cel, mutating: false}", servesValidatingPolicies, ""},
-		{"admission: {mode: cel, mutating: false}", append([]string{"--kube-version", "1.32.5"}, servesValidatingPolicies...), "admission.mode=cel needs Kubernetes >= 1.33"},
-		{"admission: {mode: cel, mutating: false}", append([]string{"--kube-version", "v1.33.1-gke.1"}, servesValidatingPolicies...), ""},
-		{"admission: {mode: cel}", append(servesValidatingPolicies, servesMutatingPolicies...), ""},
+		{"dialect: seed\nadmission: {mode: cel}", nil, "needs the ValidatingAdmissionPolicy API (admissionregistration.k8s.io/v1"},
+		{"dialect: seed\nadmission: {mode: cel}", servesValidatingPolicies, "needs the MutatingAdmissionPolicy API (admissionregistration.k8s.io/v1beta1), which this cluster does not serve: it takes Kubernetes >= 1.34 with --feature-gates=MutatingAdmissionPolicy=true"},
+		{"dialect: seed\nadmission: {mode: both}", servesValidatingPolicies, "Set admission.mutating=false to install without defaulting"},
+		{"dialect: seed\nadmission: {mode: cel, mutating: false}", servesValidatingPolicies, ""},
+		{"dialect: seed\nadmission: {mode: cel, mutating: false}", append([]string{"--kube-version", "1.32.5"}, servesValidatingPolicies...), "admission.mode=cel needs Kubernetes >= 1.33"},
+		{"dialect: seed\nadmission: {mode: cel, mutating: false}", append([]string{"--kube-version", "v1.33.1-gke.1"}, servesValidatingPolicies...), ""},
+		{"dialect: seed\nadmission: {mode: cel}", append(servesValidatingPolicies, servesMutatingPolicies...), ""},
+		// The chart's default dialect, auto, asks the cluster from the webhook: the policies cannot.
+		{"admission: {mode: cel}", append(servesValidatingPolicies, servesMutatingPolicies...), "admission.mode=cel needs dialect seed (linkUp/linkDown, the patched images) or upstream (up/down, stock KubeVirt >= v1.5), not auto"},
+		{"{dialect: none, admission: {mode: both}}", append(servesValidatingPolicies, servesMutatingPolicies...), "not none: the policies spell link states when they are generated"},
 		{"admission: {mode: webhook}", nil, ""},
 	} {
 		_, err := templateWith(t, "lw", "lw-system", tc.values, tc.flags...)
@@ -267,11 +270,11 @@ func TestCelModeInstallWithoutMutatingPolicies(t *testing.T) {
 	c := apiServer(t)
 	const release, namespace = "cel", "lw-cel"
 	_, err := runHelm(t, "install", release, chartDir, "--namespace", namespace, "--create-namespace",
-		"-f", valuesFile(t, "admission: {mode: cel}"), "--kubeconfig", c.kubeconfig)
+		"-f", valuesFile(t, "dialect: seed\nadmission: {mode: cel}"), "--kubeconfig", c.kubeconfig)
 	if err == nil || !strings.Contains(err.Error(), "needs the MutatingAdmissionPolicy API") {
 		t.Fatalf("install: %v, want the MutatingAdmissionPolicy refusal", err)
 	}
-	notes := install(t, c, release, namespace, "admission: {mode: cel, mutating: false}")
+	notes := install(t, c, release, namespace, "dialect: seed\nadmission: {mode: cel, mutating: false}")
 	rendered := assertReleaseStored(t, c, release, namespace)
 	if diff := cmp.Diff([]string{"ConfigMap", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}, kinds(rendered)); diff != "" {
 		t.Errorf("installed kinds (-want +got):\n%s", diff)

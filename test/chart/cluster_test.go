@@ -68,9 +68,11 @@ func startCluster() (*cluster, error) {
 	c := &cluster{env: &envtest.Environment{
 		CRDInstallOptions: envtest.CRDInstallOptions{
 			CRDs: kubevirt,
-			// Every cert-manager CRD (the chart renders Issuers and Certificates), and of the
-			// Prometheus Operator's only the ServiceMonitor the chart renders.
-			Paths: []string{certManager, filepath.Join(prometheusOperator, "monitoring.coreos.com_servicemonitors.yaml")},
+			// Every cert-manager CRD (the chart renders Issuers and Certificates), of the
+			// Prometheus Operator's only the ServiceMonitor the chart renders, and the
+			// webhook's own LinkStatePolicy CRD, which the binary needs to get ready: releases
+			// are installed with crds.install=false, but in TestChartInstallsUpgradesAndKeepsTheCRD.
+			Paths: []string{certManager, filepath.Join(prometheusOperator, "monitoring.coreos.com_servicemonitors.yaml"), harness.ShippedCRDs()},
 		},
 		ErrorIfCRDPathMissing: true,
 	}}
@@ -174,4 +176,16 @@ func (c *cluster) waitGone(t *testing.T, gvk schema.GroupVersionKind, namespace,
 		}
 		return fmt.Errorf("still there (get: %v)", err)
 	})
+}
+
+// ensureNamespace creates a namespace unless it exists.
+func (c *cluster) ensureNamespace(t *testing.T, name string) {
+	t.Helper()
+	ns := &unstructured.Unstructured{}
+	ns.SetAPIVersion("v1")
+	ns.SetKind("Namespace")
+	ns.SetName(name)
+	if err := c.client.Create(context.Background(), ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
 }

@@ -497,11 +497,19 @@ func TestServiceMonitorIsOptional(t *testing.T) {
 	}
 }
 
-func TestRBACAllowsOnlyGettingVMIs(t *testing.T) {
+// wantRBACRules is all the webhook may do: get the VMI a migration names; watch
+// LinkStatePolicies and write their status; watch namespaces (their labels).
+var wantRBACRules = []rbacv1.PolicyRule{
+	{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances"}, Verbs: []string{"get"}},
+	{APIGroups: []string{"linkstate.kubevirt.io"}, Resources: []string{"linkstatepolicies"}, Verbs: []string{"list", "watch"}},
+	{APIGroups: []string{"linkstate.kubevirt.io"}, Resources: []string{"linkstatepolicies/status"}, Verbs: []string{"update"}},
+	{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"list", "watch"}},
+}
+
+func TestRBACIsMinimal(t *testing.T) {
 	objs := render(t, "lw", "vm-admission", "")
 	role := decode[rbacv1.ClusterRole](t, objs.get(t, "ClusterRole", "lw-linkstate-webhook"))
-	want := []rbacv1.PolicyRule{{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances"}, Verbs: []string{"get"}}}
-	if diff := cmp.Diff(want, role.Rules); diff != "" {
+	if diff := cmp.Diff(wantRBACRules, role.Rules); diff != "" {
 		t.Errorf("ClusterRole rules (-want +got):\n%s", diff)
 	}
 	binding := decode[rbacv1.ClusterRoleBinding](t, objs.get(t, "ClusterRoleBinding", "lw-linkstate-webhook"))
@@ -534,7 +542,10 @@ func TestArgsReflectValues(t *testing.T) {
 		"--metrics-bind-address=:8080",
 		"--shutdown-delay=5s",
 		"--shutdown-timeout=30s",
-		"--dialect=seed",
+		"--dialect=auto",
+		"--dialect-fallback=seed",
+		"--dialect-probe-interval=10m",
+		"--dialect-probe-timeout=10s",
 		"--passt-binding=deny",
 		"--unknown-plugins=warn",
 		"--vmi-lookup-timeout=2s",
@@ -567,8 +578,10 @@ func TestArgsReflectValues(t *testing.T) {
 		values string
 		want   []string
 	}{
-		"defaults":            {want: defaults},
-		"upstream dialect":    {values: "dialect: upstream", want: with(map[string]string{"--dialect": "upstream"})},
+		"defaults":         {want: defaults},
+		"upstream dialect": {values: "dialect: upstream", want: with(map[string]string{"--dialect": "upstream"})},
+		"dialect probe": {values: "dialectProbe: {fallback: none, interval: 1h, timeout: 3s}",
+			want: with(map[string]string{"--dialect-fallback": "none", "--dialect-probe-interval": "1h", "--dialect-probe-timeout": "3s"})},
 		"passt warns":         {values: "passtBinding: warn", want: with(map[string]string{"--passt-binding": "warn"})},
 		"unknown plugins":     {values: "unknownPlugins: deny", want: with(map[string]string{"--unknown-plugins": "deny"})},
 		"debug logs":          {values: "logLevel: debug", want: with(map[string]string{"--zap-log-level": "debug"})},

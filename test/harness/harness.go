@@ -1,7 +1,8 @@
 // Package harness runs linkstate-webhook for real on one machine: a kube-apiserver and
 // etcd started by controller-runtime's envtest, KubeVirt's CRDs with their real schemas,
-// the webhook configurations shipped in config/webhook (their service swapped for a local
-// URL), and the webhook binary itself serving over TLS. The envtest suite and `make demo`
+// the webhook's own CRD (LinkStatePolicy, config/crd) and the webhook configurations
+// shipped in config/webhook (their service swapped for a local URL), and the webhook
+// binary itself serving over TLS. The envtest suite and `make demo`
 // both use it; StartWebhook alone runs the binary where the load and reliability tests
 // (and the chart's hook test) need it, and WarningRecorder and LogBuffer collect what
 // clients and processes report.
@@ -23,7 +24,11 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/linkstate-webhook/linkstate-webhook/test/crds"
@@ -57,6 +62,23 @@ type Env struct {
 	exited     <-chan struct{} // closed when the last webhook started has exited
 }
 
+// ServiceNamespace is the namespace the shipped configuration installs the service in:
+// its webhooks skip it, and its dialect probe runs there.
+const ServiceNamespace = "linkstate-webhook-system"
+
+// createNamespace creates a namespace (an existing one is fine).
+func createNamespace(ctx context.Context, cfg *rest.Config, name string) error {
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return err
+	}
+	err = c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating namespace %s: %w", name, err)
+	}
+	return nil
+}
+
 // Root is the repository's root directory.
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
@@ -84,7 +106,10 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 		return e, err
 	}
 	e.Env = &envtest.Environment{
-		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs},
+		// KubeVirt's CRDs, and the webhook's own (LinkStatePolicy) as config/crd ships it.
+		// envtest waits 10 s for them to be served by default: not enough on a busy 2-core
+		// machine.
+		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs, Paths: []string{ShippedCRDs()}, MaxTime: time.Minute},
 		WebhookInstallOptions: webhooks,
 		ErrorIfCRDPathMissing: true,
 	}
@@ -98,11 +123,17 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	if e.Config, e.Kubeconfig, err = e.adminKubeconfig(); err != nil {
 		return e, err
 	}
+	if err := createNamespace(ctx, e.Config, ServiceNamespace); err != nil {
+		return e, err
+	}
 	if e.Binary, err = Build(dir); err != nil {
 		return e, err
 	}
 	return e, e.StartWebhook(ctx, opts.WebhookArgs...)
 }
+
+// ShippedCRDs is the directory of the CRDs the webhook ships (config/crd/bases).
+func ShippedCRDs() string { return filepath.Join(Root(), "config", "crd", "bases") }
 
 // loadShippedWebhooks reads config/webhook and points every webhook at the local server
 // by URL, keeping its path. (envtest would do the swap itself, but joins host and path
@@ -201,6 +232,14 @@ func (e *Env) StopWebhook() error {
 	default:
 	}
 	return w.Stop(15 * time.Second)
+}
+
+// WebhookAddr is the loopback TLS address the running webhook serves on ("" if none runs).
+func (e *Env) WebhookAddr() string {
+	if e.webhook == nil {
+		return ""
+	}
+	return e.webhook.Addr
 }
 
 // Exited is closed when the webhook process exits, for callers that must notice a crash.

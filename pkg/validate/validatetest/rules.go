@@ -108,6 +108,27 @@ var RuleCases = map[string]RuleCase{
 			Multus("default"), Multus("b"), Multus("c")),
 	},
 
+	// V1 on a cluster whose KubeVirt has no link state (dialect none).
+	"V1 rejected, dialect none: up and down in either spelling say what the cluster needs": {
+		Spec: Spec(Ifaces(Bridge("a", "linkDown"), Masquerade("b", "up"), Bridge("c", ""), Bridge("d", "absent")),
+			Multus("a"), Pod("b"), Multus("c"), Multus("d")),
+		Config: none,
+		Want: finding.Findings{
+			finding.Deny(finding.RuleValue, field.Invalid(statePath(0), v1.InterfaceState("linkDown"), validate.Texts.NoLinkState)),
+			finding.Deny(finding.RuleValue, field.Invalid(statePath(1), v1.InterfaceState("up"), validate.Texts.NoLinkState)),
+		},
+	},
+	"V1 rejected, dialect none: an unknown value lists absent only": {
+		Spec:   Spec(Ifaces(Bridge("a", "sideways")), Multus("a")),
+		Config: none,
+		Want:   finding.Findings{finding.Deny(finding.RuleValue, field.NotSupported(statePath(0), v1.InterfaceState("sideways"), []string{"absent"}))},
+	},
+	"A2 rejected, dialect none: no advice to take the link down": {
+		Spec:   Spec(Ifaces(Bridge("default", "absent")), Pod("default")),
+		Config: none,
+		Want:   finding.Findings{finding.Deny(finding.RuleAbsentDefault, field.Invalid(statePath(0), v1.InterfaceState("absent"), validate.Texts.AbsentDefaultNone))},
+	},
+
 	// A1: absent only on bridge + virtio.
 	"A1 allowed: absent on bridge, model empty or virtio": {
 		Spec: Spec(Ifaces(Bridge("a", "absent"), WithModel(Bridge("b", "absent"), "virtio")),

@@ -58,6 +58,7 @@ var (
 		return VMSpecPath.Child("domain", "devices", "interfaces").Index(i).Child("state")
 	}
 	upstream = func(c *linkstate.Config) { c.Dialect = linkstate.Upstream }
+	none     = func(c *linkstate.Config) { c.Dialect = linkstate.None }
 	plugins  = func(c *linkstate.Config) {
 		if err := c.SetPlugins([]string{"good-plugin"}, []string{"bad-plugin"}); err != nil {
 			panic(err)
