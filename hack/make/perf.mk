@@ -51,7 +51,7 @@ load: ## throughput, latency, CPU/review and RSS of the real binary vs. the floo
 
 E2E_FLAGS ?= -vms 500
 
-e2e-bench: ## VM create latency through the API server: no admission, the webhooks, a CEL policy (500 VMs each)
+e2e-bench: ## VM create latency through the API server: no admission, the webhooks, the generated CEL policies, both (500 VMs each)
 	@assets=$$(./hack/envtest-assets.sh) && $(GO) build -o $(BIN)/e2ebench ./test/load/cmd/e2ebench && \
 		KUBEBUILDER_ASSETS=$$assets $(BIN)/e2ebench $(E2E_FLAGS)
 

@@ -15,6 +15,7 @@ import (
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/mutate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate/validatetest"
 )
 
 // specGen turns fuzz bytes into the choices that build a spec: every byte picks one thing
@@ -164,10 +165,10 @@ func FuzzRules(f *testing.F) {
 		op := pickOf(g, admissionv1.Create, admissionv1.Update)
 		running := g.pick(2) == 0
 		spec := g.spec()
-		original := objectWithUnknownFields(t, kind, validate.RuleCase{Spec: spec})
+		original := objectWithUnknownFields(t, kind, validatetest.RuleCase{Spec: spec})
 		var old []byte
 		if op == admissionv1.Update {
-			old = objectWithUnknownFields(t, kind, validate.RuleCase{Spec: g.oldOf(spec)})
+			old = objectWithUnknownFields(t, kind, validatetest.RuleCase{Spec: g.oldOf(spec)})
 			if running && kind == linkstate.VirtualMachine {
 				old = withStatus(t, old)
 			}

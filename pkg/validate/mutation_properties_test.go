@@ -15,6 +15,7 @@ import (
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/mutate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate/validatetest"
 )
 
 // TestMutationProperties runs the mutating then the validating handler over every row of
@@ -26,7 +27,7 @@ import (
 //   - mutation never makes an object invalid: the mutated object has no denial the
 //     original did not have (so an allowed object stays allowed).
 func TestMutationProperties(t *testing.T) {
-	for name, tc := range validate.RuleCases {
+	for name, tc := range validatetest.RuleCases {
 		for _, kind := range []linkstate.Kind{linkstate.VirtualMachine, linkstate.VirtualMachineInstance} {
 			t.Run(kind.GroupKind.Kind+"/"+name, func(t *testing.T) {
 				cfg := tc.ConfigOf()
@@ -72,7 +73,7 @@ func TestMutationProperties(t *testing.T) {
 
 // objectWithUnknownFields renders the case as a VM or VMI and adds fields no kubevirt.io/api
 // version defines, at the top, in the spec and in every interface.
-func objectWithUnknownFields(t *testing.T, kind linkstate.Kind, tc validate.RuleCase) []byte {
+func objectWithUnknownFields(t *testing.T, kind linkstate.Kind, tc validatetest.RuleCase) []byte {
 	t.Helper()
 	specJSON, err := json.Marshal(tc.Spec)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/cel"
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
 )
 
@@ -39,8 +40,9 @@ func TestREADMEListsEveryAttempt(t *testing.T) {
 	}
 }
 
-// The README's failure behaviour lists every shipped webhook and the opt-out policy once,
-// with the failurePolicy and timeout config/ gives them.
+// The README's failure behaviour lists every shipped webhook, the opt-out policy and the
+// policies of CEL mode once, with the failurePolicy and timeout config/ and `webhook cel`
+// give them.
 func TestREADMEFailureBehaviour(t *testing.T) {
 	mutating, validating, err := harness.ReadShippedWebhooks()
 	if err != nil {
@@ -59,6 +61,21 @@ func TestREADMEFailureBehaviour(t *testing.T) {
 	}
 	policy := shippedOptOutPolicy(t)
 	want[policy.Name] = [2]string{string(*policy.Spec.FailurePolicy), "none: evaluated in the API server"}
+	// CEL mode: what `webhook cel` prints with its defaults (the chart installs the same).
+	generated, err := cel.Generate(cel.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inAPIServer := func(name string, fp *admissionregistrationv1.FailurePolicyType) {
+		want[name] = [2]string{string(*fp), "none: evaluated in the API server"}
+	}
+	inAPIServer(generated.ParamsGuard.Name, generated.ParamsGuard.Spec.FailurePolicy)
+	for _, p := range generated.Validating {
+		inAPIServer(p.Name, p.Spec.FailurePolicy)
+	}
+	for _, p := range generated.Mutating {
+		want[p.Name] = [2]string{string(*p.Spec.FailurePolicy), "none: evaluated in the API server"}
+	}
 
 	got := map[string][2]string{}
 	for _, line := range readmeTable(t, failureMarker)[2:] {

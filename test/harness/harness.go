@@ -13,11 +13,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
@@ -38,6 +40,9 @@ type Options struct {
 	WebhookArgs []string
 	// WebhookLog receives the webhook's output; nil discards it.
 	WebhookLog io.Writer
+	// APIServerArgs are extra kube-apiserver flags, each appended to envtest's defaults
+	// (for example "feature-gates": {"MutatingAdmissionPolicy=true"}).
+	APIServerArgs map[string][]string
 	// Webhooks picks which shipped configurations to install: nil installs all of them.
 	Webhooks func(mutating []*admissionregistrationv1.MutatingWebhookConfiguration,
 		validating []*admissionregistrationv1.ValidatingWebhookConfiguration) (
@@ -107,6 +112,10 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs, Paths: []string{ShippedCRDs()}, MaxTime: time.Minute},
 		WebhookInstallOptions: webhooks,
 		ErrorIfCRDPathMissing: true,
+	}
+	apiServer := e.Env.ControlPlane.GetAPIServer().Configure()
+	for _, flag := range slices.Sorted(maps.Keys(opts.APIServerArgs)) {
+		apiServer.Append(flag, opts.APIServerArgs[flag]...)
 	}
 	if _, err := e.Env.Start(); err != nil {
 		return e, fmt.Errorf("starting kube-apiserver and etcd: %w", err)

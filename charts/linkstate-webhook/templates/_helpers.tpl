@@ -163,3 +163,31 @@ a version was given with --kube-version. "-0" lets pre-release and vendor builds
 {{- fail (printf "linkstate-webhook needs Kubernetes >= 1.30 (webhook matchConditions, the preStop sleep action), not %s" $version) }}
 {{- end }}
 {{- end }}
+
+{{- /* Whether the webhook runs (admission.mode webhook or both): "true", or empty. */ -}}
+{{- define "linkstate-webhook.webhookEnabled" -}}
+{{- if ne .Values.admission.mode "cel" }}true{{ end }}
+{{- end }}
+
+{{- /*
+The admission policies (admission.mode cel or both) need the ValidatingAdmissionPolicy API
+(v1) with the CEL of Kubernetes >= 1.33 (two-variable comprehensions: the API server compiles
+new expressions with the previous minor's CEL), and unless admission.mutating is false the
+MutatingAdmissionPolicy API (v1beta1: Kubernetes >= 1.34, feature gate and runtime-config).
+The APIs are checked in .Capabilities.APIVersions: the cluster's on install and upgrade, what
+--api-versions lists with `helm template` (GitOps tools pass the cluster's). The version is
+checked where it is real, as in linkstate-webhook.requireKubernetes.
+*/ -}}
+{{- define "linkstate-webhook.requireAdmissionPolicies" -}}
+{{- $version := .Capabilities.KubeVersion.Version }}
+{{- $againstCluster := not (empty (lookup "v1" "Namespace" "" "kube-system")) }}
+{{- if and (or $againstCluster (ne $version "v1.20.0")) (not (semverCompare ">=1.33.0-0" $version)) }}
+{{- fail (printf "admission.mode=%s needs Kubernetes >= 1.33 (the policies' CEL uses two-variable comprehensions), not %s: use admission.mode=webhook" .Values.admission.mode $version) }}
+{{- end }}
+{{- if not (.Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy") }}
+{{- fail (printf "admission.mode=%s needs the ValidatingAdmissionPolicy API (admissionregistration.k8s.io/v1, Kubernetes >= 1.30), which this cluster does not serve. With helm template, pass --api-versions admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy" .Values.admission.mode) }}
+{{- end }}
+{{- if and .Values.admission.mutating (not (.Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy")) }}
+{{- fail (printf "admission.mode=%s needs the MutatingAdmissionPolicy API (admissionregistration.k8s.io/v1beta1), which this cluster does not serve: it takes Kubernetes >= 1.34 with --feature-gates=MutatingAdmissionPolicy=true and --runtime-config=admissionregistration.k8s.io/v1beta1=true on the API server. Set admission.mutating=false to install without defaulting (states stay as written). With helm template, pass --api-versions admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy" .Values.admission.mode) }}
+{{- end }}
+{{- end }}

@@ -1,8 +1,10 @@
-// Command e2ebench measures what the webhooks add to creating a VirtualMachine through a
-// real API server (envtest's kube-apiserver and etcd, KubeVirt's CRDs): it creates VMs one
-// after another and reports the create latency with no admission control, with this
-// service's webhooks (mutating + validating, as shipped), and with a ValidatingAdmission-
-// Policy doing the value rule V1 in CEL instead, and the overhead of each over none.
+// Command e2ebench measures what admission adds to creating a VirtualMachine through a
+// real API server (envtest's kube-apiserver and etcd, KubeVirt's CRDs, the
+// MutatingAdmissionPolicy feature gate on): it creates VMs one after another and reports
+// the create latency with no admission control, with this service's webhooks (mutating +
+// validating, as shipped), with the admission policies `webhook cel` generates instead
+// (validating and mutating, or validating only), and with both at once, and the overhead
+// of each over none.
 //
 //	go run ./test/load/cmd/e2ebench -vms 500
 //
@@ -24,7 +26,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -39,6 +40,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/linkstate-webhook/linkstate-webhook/internal/workload"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/cel"
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
 	"github.com/linkstate-webhook/linkstate-webhook/test/load"
 )
@@ -78,6 +80,8 @@ type bench struct {
 	seq        int
 	// allSet: the first interface's state is set too, leaving the mutator nothing to do.
 	allSet bool
+	// The generated policies, with and without the mutating ones.
+	withMutating, validatingOnly []client.Object
 }
 
 func run(ctx context.Context, vms, rounds, warmup, interfaces int, verbose bool) error {
@@ -88,7 +92,10 @@ func run(ctx context.Context, vms, rounds, warmup, interfaces int, verbose bool)
 	fmt.Printf("machine: %d CPUs, %s; %d VMs per mode (%d interfaces each), in %d rounds, %d warm-up creates per mode and round\n",
 		runtime.NumCPU(), runtime.Version(), vms, interfaces, rounds, warmup)
 	fmt.Println("starting kube-apiserver, etcd and the webhook (envtest) ...")
-	env, err := harness.Start(ctx, harness.Options{WebhookLog: log})
+	env, err := harness.Start(ctx, harness.Options{WebhookLog: log, APIServerArgs: map[string][]string{
+		"feature-gates":  {"MutatingAdmissionPolicy=true"},
+		"runtime-config": {"admissionregistration.k8s.io/v1beta1=true"},
+	}})
 	if err != nil {
 		if env != nil {
 			_ = env.Stop()
@@ -105,6 +112,19 @@ func run(ctx context.Context, vms, rounds, warmup, interfaces int, verbose bool)
 	}
 	b := &bench{c: c, interfaces: interfaces}
 	if err := b.saveWebhooks(ctx); err != nil {
+		return err
+	}
+	// The modes put the policies in and take them out, round after round.
+	if err := harness.PinConfigMapParams(ctx, c, true); err != nil {
+		return err
+	}
+	if b.validatingOnly, err = generated(false); err != nil {
+		return err
+	}
+	if b.withMutating, err = generated(true); err != nil {
+		return err
+	}
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: celNamespace}}); err != nil {
 		return err
 	}
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "e2ebench"}}); err != nil {
@@ -128,7 +148,9 @@ func run(ctx context.Context, vms, rounds, warmup, interfaces int, verbose bool)
 		{name: "webhooks, no patch", setup: b.webhooks, inEffect: rejected(true), allSet: true},
 		{name: "allow-all hooks", setup: func(ctx context.Context) error { return b.allowAll(ctx, floor.Listener.Addr().String()) },
 			inEffect: func(ctx context.Context) error { return b.waitBothCalled(ctx, &floorReviews) }},
-		{name: "vap (V1 in CEL)", setup: b.policy, inEffect: rejected(true)},
+		{name: "cel policies", setup: b.policies(b.withMutating), inEffect: b.defaulting(rejected(true))},
+		{name: "cel, validating only", setup: b.policies(b.validatingOnly), inEffect: rejected(true)},
+		{name: "webhooks + cel", setup: b.both, inEffect: b.defaulting(rejected(true))},
 	}
 	latencies := make([][]time.Duration, len(modes))
 	perRound := vms / rounds
@@ -157,7 +179,7 @@ func run(ctx context.Context, vms, rounds, warmup, interfaces int, verbose bool)
 		fmt.Printf("round %d of %d done\n", round+1, rounds)
 	}
 
-	fmt.Printf("\n%-19s %6s %9s %9s %9s %14s %14s\n", "mode", "VMs", "p50", "p99", "max", "p50 overhead", "p99 overhead")
+	fmt.Printf("\n%-21s %6s %9s %9s %9s %14s %14s\n", "mode", "VMs", "p50", "p99", "max", "p50 overhead", "p99 overhead")
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
 	base50, base99 := load.Percentile(sorted(latencies[0]), 50), load.Percentile(sorted(latencies[0]), 99)
 	for i, m := range modes {
@@ -167,7 +189,7 @@ func run(ctx context.Context, vms, rounds, warmup, interfaces int, verbose bool)
 		if i > 0 {
 			over50, over99 = ms(p50-base50), ms(p99-base99)
 		}
-		fmt.Printf("%-19s %6d %9s %9s %9s %14s %14s\n", m.name, len(l), ms(p50), ms(p99), ms(l[len(l)-1]), over50, over99)
+		fmt.Printf("%-21s %6d %9s %9s %9s %14s %14s\n", m.name, len(l), ms(p50), ms(p99), ms(l[len(l)-1]), over50, over99)
 	}
 	return nil
 }
@@ -211,7 +233,7 @@ func (b *bench) vm(name, state string) *unstructured.Unstructured {
 
 // waitEnforced polls with dry-run creates of a VM with an illegal state until the API
 // server refuses it (or, with rejects false, accepts it): webhook configurations and
-// policies take effect a moment after they are written.
+// policies take effect, and go, a moment after they are written or deleted.
 func (b *bench) waitEnforced(ctx context.Context, rejects bool) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -221,7 +243,7 @@ func (b *bench) waitEnforced(ctx context.Context, rejects bool) error {
 			return nil
 		case !rejects && err == nil:
 			return nil
-		case err != nil && !apierrors.IsInvalid(err):
+		case rejects && err != nil && !apierrors.IsInvalid(err):
 			return fmt.Errorf("dry-run create: %w", err)
 		}
 		if time.Now().After(deadline) {
@@ -274,7 +296,7 @@ func (b *bench) saveWebhooks(ctx context.Context) error {
 	return nil
 }
 
-// none removes every webhook configuration and policy.
+// none removes every webhook configuration and generated policy.
 func (b *bench) none(ctx context.Context) error {
 	for i := range b.mutating {
 		if err := client.IgnoreNotFound(b.c.Delete(ctx, &b.mutating[i])); err != nil {
@@ -286,10 +308,14 @@ func (b *bench) none(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := client.IgnoreNotFound(b.c.Delete(ctx, &admissionregistrationv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: policyName}})); err != nil {
-		return err
+	// Bindings before policies, the params last: a binding left without its params would
+	// deny every create while it lingers.
+	for i := len(b.withMutating) - 1; i >= 0; i-- {
+		if err := client.IgnoreNotFound(b.c.Delete(ctx, b.withMutating[i].DeepCopyObject().(client.Object))); err != nil {
+			return err
+		}
 	}
-	return client.IgnoreNotFound(b.c.Delete(ctx, &admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: policyName}}))
+	return nil
 }
 
 // webhooks puts the shipped webhook configurations back, and nothing else.
@@ -367,53 +393,75 @@ func startAllowAll(env *harness.Env, reviews *atomic.Int64) (*httptest.Server, e
 	return srv, nil
 }
 
-const policyName = "linkstate-v1-values"
+// celNamespace holds the policies' params; like the webhook's own namespace, it is not judged.
+const celNamespace = "e2ebench-cel"
 
-// policy is rule V1 — the state is one of the legal spellings — as a ValidatingAdmission-
-// Policy, the in-process alternative to a webhook for rules that need no code.
-func (b *bench) policy(ctx context.Context) error {
-	if err := b.none(ctx); err != nil {
+// generated is what `webhook cel --namespace e2ebench-cel --create-namespace=false
+// [--mutating=false]` prints, with the default settings.
+func generated(mutating bool) ([]client.Object, error) {
+	opts := cel.DefaultOptions()
+	opts.Namespace, opts.CreateNamespace, opts.Mutating = celNamespace, false, mutating
+	p, err := cel.Generate(opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Objects(), nil
+}
+
+// policies installs the generated policies, and nothing else.
+func (b *bench) policies(objs []client.Object) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := b.none(ctx); err != nil {
+			return err
+		}
+		return b.install(ctx, objs)
+	}
+}
+
+// both installs the shipped webhook configurations and the generated policies: what a
+// cluster moving from one to the other runs for a while, judged twice.
+func (b *bench) both(ctx context.Context) error {
+	if err := b.webhooks(ctx); err != nil {
 		return err
 	}
-	legal := []string{"", "linkUp", "linkDown", "absent", "up", "down"}
-	fail := admissionregistrationv1.Fail
-	reason := metav1.StatusReasonInvalid
-	vap := &admissionregistrationv1.ValidatingAdmissionPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: policyName},
-		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
-			FailurePolicy: &fail,
-			MatchConstraints: &admissionregistrationv1.MatchResources{
-				ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
-					RuleWithOperations: admissionregistrationv1.RuleWithOperations{
-						Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
-						Rule: admissionregistrationv1.Rule{
-							APIGroups: []string{"kubevirt.io"}, APIVersions: []string{"v1"}, Resources: []string{"virtualmachines"},
-						},
-					},
-				}},
-			},
-			Variables: []admissionregistrationv1.Variable{{
-				Name: "interfaces",
-				Expression: "has(object.spec.template) && has(object.spec.template.spec) && has(object.spec.template.spec.domain) && " +
-					"has(object.spec.template.spec.domain.devices) && has(object.spec.template.spec.domain.devices.interfaces) ? " +
-					"object.spec.template.spec.domain.devices.interfaces : []",
-			}},
-			Validations: []admissionregistrationv1.Validation{{
-				Expression:        fmt.Sprintf("variables.interfaces.all(i, !has(i.state) || i.state in ['%s'])", strings.Join(legal, "', '")),
-				MessageExpression: `'interface state must be one of "linkUp", "linkDown", "absent", "up", "down"'`,
-				Reason:            &reason,
-			}},
-		},
+	return b.install(ctx, b.withMutating)
+}
+
+func (b *bench) install(ctx context.Context, objs []client.Object) error {
+	for _, o := range objs {
+		o = o.DeepCopyObject().(client.Object)
+		if err := b.c.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating %s %s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetName(), err)
+		}
 	}
-	binding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: policyName},
-		Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{
-			PolicyName:        policyName,
-			ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny},
-		},
+	return nil
+}
+
+// defaulting is inEffect, then waits until a dry-run create comes back with its first
+// interface's empty state defaulted: the mutating policy (or webhook) is in effect too.
+func (b *bench) defaulting(inEffect func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := inEffect(ctx); err != nil {
+			return err
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			vm := b.vm("probe", "linkUp")
+			if err := b.c.Create(ctx, vm, client.DryRunAll); err != nil {
+				return fmt.Errorf("dry-run create: %w", err)
+			}
+			ifaces, _, _ := unstructured.NestedSlice(vm.Object, "spec", "template", "spec", "domain", "devices", "interfaces")
+			if len(ifaces) > 0 && ifaces[0].(map[string]any)["state"] == "linkUp" {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return errors.New("no defaulting within 30s")
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
 	}
-	if err := b.c.Create(ctx, vap); err != nil {
-		return err
-	}
-	return b.c.Create(ctx, binding)
 }
