@@ -16,6 +16,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/audit"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
@@ -40,6 +41,10 @@ type Options struct {
 	// server with one GET each; Signer nil signs stamps with a key derived from the
 	// serving key, which every replica shares.
 	Migrations migration.Options
+
+	// Audit is the background scan of every VM and VMI (off unless Enabled): every
+	// replica campaigns for its Lease, the holder scans, and admission never waits for it.
+	Audit audit.Config
 
 	// RestConfig reaches the API server (for the migrations' VMI reads).
 	RestConfig *rest.Config
@@ -118,12 +123,31 @@ func New(opts Options) (*Server, error) {
 		}
 		prober = &dialect.Prober{Client: probeClient, Namespace: opts.DialectProbeNamespace}
 	}
-	resolver, err := dialect.NewResolver(opts.Rules, opts.Dialect, prober, recordDialect)
+	// The audit judges everything again when the dialect in force changes.
+	var judge *audit.Builtin
+	var lastDialect linkstate.Dialect
+	resolver, err := dialect.NewResolver(opts.Rules, opts.Dialect, prober, func(st dialect.Status) {
+		recordDialect(st)
+		if judge != nil && st.Dialect != lastDialect {
+			judge.SettingsChanged()
+		}
+		lastDialect = st.Dialect
+	})
 	if err != nil {
 		return nil, err
 	}
 	if err := mgr.Add(resolver); err != nil {
 		return nil, fmt.Errorf("adding the dialect probe: %w", err)
+	}
+	if opts.Audit.Enabled {
+		judge = audit.NewBuiltin(resolver)
+		leader, err := audit.New(opts.RestConfig, opts.Audit, judge)
+		if err != nil {
+			return nil, fmt.Errorf("building the audit: %w", err)
+		}
+		if err := mgr.Add(leader); err != nil {
+			return nil, fmt.Errorf("adding the audit: %w", err)
+		}
 	}
 	s := &Server{mgr: mgr, webhook: hooks, drain: &Drain{Delay: opts.ShutdownDelay}, Dialect: resolver}
 	for path, h := range Handlers(resolver, opts.Migrations) {
@@ -140,11 +164,16 @@ func New(opts Options) (*Server, error) {
 		{mgr.AddReadyzCheck, "drain", s.drain.Checker()},
 		{mgr.AddReadyzCheck, "dialect", resolver.Ready},
 	}
+	var ready []healthz.Checker
 	for _, c := range checks {
 		if err := c.add(c.name, c.check); err != nil {
 			return nil, fmt.Errorf("adding the %s check: %w", c.name, err)
 		}
+		if c.name != "certificate" {
+			ready = append(ready, c.check)
+		}
 	}
+	reportReadiness(ready)
 	return s, nil
 }
 
