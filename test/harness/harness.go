@@ -37,6 +37,9 @@ type Options struct {
 	WebhookArgs []string
 	// WebhookLog receives the webhook's output; nil discards it.
 	WebhookLog io.Writer
+	// CRDPaths are more CRD manifests (files or directories) to install besides
+	// KubeVirt's, e.g. the OpenReports CRDs the audit writes.
+	CRDPaths []string
 	// Webhooks picks which shipped configurations to install: nil installs all of them.
 	Webhooks func(mutating []*admissionregistrationv1.MutatingWebhookConfiguration,
 		validating []*admissionregistrationv1.ValidatingWebhookConfiguration) (
@@ -73,6 +76,12 @@ func createNamespace(ctx context.Context, cfg *rest.Config, name string) error {
 	return nil
 }
 
+// OpenReportsCRDs is the directory of the OpenReports CRDs the chart installs (Report and
+// ClusterReport, as github.com/openreports/reports-api ships them).
+func OpenReportsCRDs() string {
+	return filepath.Join(Root(), "charts", "linkstate-webhook", "files", "crds")
+}
+
 // Root is the repository's root directory.
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
@@ -100,7 +109,7 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 		return e, err
 	}
 	e.Env = &envtest.Environment{
-		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs},
+		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs, Paths: opts.CRDPaths},
 		WebhookInstallOptions: webhooks,
 		ErrorIfCRDPathMissing: true,
 	}
