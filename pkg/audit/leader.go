@@ -84,6 +84,7 @@ func (l *Leader) NeedLeaderElection() bool { return false }
 // Lease when ctx ends.
 func (l *Leader) Start(ctx context.Context) error {
 	leaderGauge.Set(0)
+	intervalGauge.Set(l.scanner.opts.Interval.Seconds())
 	for ctx.Err() == nil {
 		elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 			Lock:            l.lock,

@@ -25,6 +25,10 @@ var (
 		Name: "linkstate_audit_objects",
 		Help: "VMs and VMIs the last full scan judged.",
 	})
+	intervalGauge = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "linkstate_audit_interval_seconds",
+		Help: "The configured time between full scans (--audit-interval), for alerts on a stale scan.",
+	})
 	leaderGauge = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "linkstate_audit_leader",
 		Help: "1 on the replica that holds the audit Lease and scans, 0 on the others.",
@@ -36,7 +40,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(violationsGauge, lastScanSeconds, lastScanTimestamp, scannedObjects, leaderGauge, reportWrites)
+	metrics.Registry.MustRegister(violationsGauge, lastScanSeconds, lastScanTimestamp, scannedObjects, intervalGauge, leaderGauge, reportWrites)
 }
 
 // recordTotal shows a violation total in the gauge; a total of 0 removes its series, so

@@ -69,8 +69,9 @@ func startCluster() (*cluster, error) {
 		CRDInstallOptions: envtest.CRDInstallOptions{
 			CRDs: kubevirt,
 			// Every cert-manager CRD (the chart renders Issuers and Certificates), and of the
-			// Prometheus Operator's only the ServiceMonitor the chart renders.
-			Paths: []string{certManager, filepath.Join(prometheusOperator, "monitoring.coreos.com_servicemonitors.yaml")},
+			// Prometheus Operator's only the ServiceMonitor and PrometheusRule the chart renders.
+			Paths: []string{certManager, filepath.Join(prometheusOperator, "monitoring.coreos.com_servicemonitors.yaml"),
+				filepath.Join(prometheusOperator, "monitoring.coreos.com_prometheusrules.yaml")},
 		},
 		ErrorIfCRDPathMissing: true,
 	}}
