@@ -269,4 +269,3 @@ func TestParserRejectsBrokenQueries(t *testing.T) {
 		}
 	}
 }
-

@@ -642,7 +642,7 @@ func TestArgsReflectValues(t *testing.T) {
 		"exempt identities": {values: "migrations: {exempt: [system:serviceaccount:openshift-cnv:kubevirt-handler, group:kubevirt-admins]}",
 			want: with(map[string]string{"--migration-exempt": "system:serviceaccount:openshift-cnv:kubevirt-handler,group:kubevirt-admins"})},
 		"nobody exempt": {values: "migrations: {exempt: []}", want: with(map[string]string{"--migration-exempt": ""})},
-		"audit off": {values: "audit: {enabled: false}", want: withoutAudit},
+		"audit off":     {values: "audit: {enabled: false}", want: withoutAudit},
 		"audit tuned": {values: "audit: {interval: 10m, workers: 4, qps: 7.5, leaderElection: {leaseDuration: 60s, renewDeadline: 40s, retryPeriod: 5s}}",
 			want: with(map[string]string{"--audit-interval": "10m", "--audit-workers": "4", "--audit-qps": "7.5",
 				"--leader-election-lease-duration": "60s", "--leader-election-renew-deadline": "40s", "--leader-election-retry-period": "5s"})},
