@@ -6,12 +6,14 @@ import (
 	"os/exec"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -132,4 +134,75 @@ func TestInstallWithAndWithoutReportCRDs(t *testing.T) {
 	for _, name := range openReportsCRDs {
 		get[apiextensionsv1.CustomResourceDefinition](t, c, "", name)
 	}
+}
+
+// The dashboard and the alerts are off by default, rendered behind their values, and
+// refused without metrics to read.
+func TestDashboardAndAlertsBehindValues(t *testing.T) {
+	objs := render(t, "lw", "vm-admission", "")
+	if objs.find("ConfigMap", "lw-linkstate-webhook-dashboard") != nil || len(objs.ofKind("PrometheusRule")) != 0 {
+		t.Error("the dashboard or the alerts are rendered by default")
+	}
+	objs = render(t, "lw", "vm-admission", `metrics: {dashboard: {enabled: true, namespace: grafana, labels: {grafana_folder: KubeVirt}},
+  prometheusRule: {enabled: true, labels: {release: prometheus}}}`)
+	dashboard := objs.get(t, "ConfigMap", "lw-linkstate-webhook-dashboard")
+	if dashboard.GetNamespace() != "grafana" || dashboard.GetLabels()["grafana_dashboard"] != "1" || dashboard.GetLabels()["grafana_folder"] != "KubeVirt" {
+		t.Errorf("dashboard ConfigMap %s/%s labels %v", dashboard.GetNamespace(), dashboard.GetName(), dashboard.GetLabels())
+	}
+	rule := objs.get(t, "PrometheusRule", "lw-linkstate-webhook")
+	if rule.GetLabels()["release"] != "prometheus" {
+		t.Errorf("PrometheusRule labels %v", rule.GetLabels())
+	}
+	groups, _, _ := unstructured.NestedSlice(rule.Object, "spec", "groups")
+	var alerts []string
+	for _, g := range groups {
+		rules, _, _ := unstructured.NestedSlice(g.(map[string]any), "rules")
+		for _, r := range rules {
+			alerts = append(alerts, r.(map[string]any)["alert"].(string))
+			if expr := r.(map[string]any)["expr"].(string); !strings.Contains(expr, `job="lw-linkstate-webhook-metrics"`) {
+				t.Errorf("alert %v does not select this release's target: %s", r.(map[string]any)["alert"], expr)
+			}
+		}
+	}
+	want := []string{"LinkstateWebhookNoReadyReplica", "LinkstateWebhookErrors", "LinkstateWebhookLatencyHigh",
+		"LinkstateWebhookLatencyOverBudget", "LinkstateAuditViolationsRising", "LinkstateAuditStale"}
+	if diff := cmp.Diff(want, alerts); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	// Without the audit, no audit alerts.
+	objs = render(t, "lw", "vm-admission", "{audit: {enabled: false}, metrics: {prometheusRule: {enabled: true}}}")
+	groups, _, _ = unstructured.NestedSlice(objs.get(t, "PrometheusRule", "lw-linkstate-webhook").Object, "spec", "groups")
+	if len(groups) != 1 {
+		t.Errorf("audit off: %d alert groups, want only admission's", len(groups))
+	}
+	for _, values := range []string{"metrics: {enabled: false, dashboard: {enabled: true}}", "metrics: {enabled: false, prometheusRule: {enabled: true}}"} {
+		if _, err := template(t, "lw", "vm-admission", values); err == nil || !strings.Contains(err.Error(), "needs metrics.enabled") {
+			t.Errorf("%s: %v, want a refusal", values, err)
+		}
+	}
+}
+
+// The API server accepts the PrometheusRule (the Prometheus Operator's CRD validates it)
+// and the dashboard ConfigMap, and stores them as rendered.
+func TestInstallDashboardAndAlerts(t *testing.T) {
+	c := apiServer(t)
+	const release, namespace = "mon", "lw-monitoring"
+	install(t, c, release, namespace, `metrics: {serviceMonitor: {enabled: true}, dashboard: {enabled: true},
+  prometheusRule: {enabled: true, labels: {release: prometheus}}}`)
+	rendered := assertReleaseStored(t, c, release, namespace)
+	for _, kind := range []string{"PrometheusRule", "ConfigMap", "ServiceMonitor"} {
+		if len(rendered.ofKind(kind)) == 0 {
+			t.Errorf("the release has no %s", kind)
+		}
+	}
+	stored := c.getObject(t, schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, namespace, "mon-linkstate-webhook-dashboard")
+	dashboard, _, _ := unstructured.NestedString(stored.Object, "data", "linkstate-webhook.json")
+	var parsed struct {
+		UID    string `json:"uid"`
+		Panels []any  `json:"panels"`
+	}
+	if err := json.Unmarshal([]byte(dashboard), &parsed); err != nil || parsed.UID != "linkstate-webhook" || len(parsed.Panels) == 0 {
+		t.Errorf("stored dashboard: %v, uid %q, %d panels", err, parsed.UID, len(parsed.Panels))
+	}
+	assertUninstallRemoves(t, c, release, namespace, rendered)
 }
