@@ -19,7 +19,7 @@ type Config struct {
 }
 
 // DefaultQPS is the default request rate of the scan's client.
-const DefaultQPS = 20
+const DefaultQPS = 50
 
 // Flags are the command-line flags of the audit.
 type Flags struct {

@@ -33,7 +33,7 @@ func TestFlagsDefaults(t *testing.T) {
 		Scan:    Options{Interval: time.Hour, Workers: 2},
 		Election: Election{Namespace: "linkstate-webhook-system", Name: "linkstate-webhook-audit",
 			LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second},
-		QPS: 20,
+		QPS: 50,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -22,6 +21,11 @@ import (
 const (
 	DefaultInterval = time.Hour
 	DefaultWorkers  = 2
+	// chunk is how many objects of a full scan are queued at a time. A change queued
+	// during a full scan waits behind at most this many objects, not behind the whole
+	// cluster, and the queue never holds (nor, Go maps never shrinking, keeps the memory
+	// of) every object at once.
+	chunk = 256
 )
 
 // Options tune a Scanner.
@@ -47,16 +51,21 @@ type Scanner struct {
 	// Index is who violates what now; empty while not scanning.
 	Index *Index
 
+	// Full scans asked for, coalesced: one pending scan covers any number of requests.
+	scanRequests chan struct{}
+	relist       bool // the pending scan also re-reads the stored Reports
+
 	// The state of one term as leader, reset by Run.
-	mu       sync.Mutex
-	stored   map[types.NamespacedName]string // Reports stored, by name, with their hash
-	writable bool                            // the API server serves Reports
-	keys     map[Key]struct{}                // every VM and VMI the informers hold
-	pending  map[Key]struct{}                // not yet judged in the current full scan
-	started  time.Time                       // of the current full scan
-	scans    int                             // full scans completed this term
-	queue    workqueue.TypedRateLimitingInterface[Key]
-	cache    cache.Cache
+	mu        sync.Mutex
+	stored    map[types.NamespacedName]string // Reports stored, by name, with their hash
+	writable  bool                            // the API server serves Reports
+	live      bool                            // a term is on: informers feed the queue
+	pending   map[Key]struct{}                // the current chunk of a full scan, not yet judged
+	chunkDone chan struct{}                   // closed when pending empties
+	scans     int                             // full scans completed this term
+	queue     workqueue.TypedRateLimitingInterface[Key]
+	// The informers' stores of VMs and VMIs (as Stored), by "namespace/name".
+	vms, vmis toolscache.Indexer
 }
 
 // NewScanner judges with judge and writes with writer; newCache builds the informer cache
@@ -71,6 +80,7 @@ func NewScanner(judge Judge, writer Writer, newCache func() (cache.Cache, error)
 	return &Scanner{
 		judge: judge, writer: writer, newCache: newCache, opts: opts,
 		log: logf.Log.WithName("audit"), now: time.Now, Index: NewIndex(recordTotal),
+		scanRequests: make(chan struct{}, 1),
 	}
 }
 
@@ -85,14 +95,14 @@ func (s *Scanner) Run(ctx context.Context) error {
 	queue := workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[Key](),
 		workqueue.TypedRateLimitingQueueConfig[Key]{Name: "linkstate_audit"})
 	s.mu.Lock()
-	s.cache, s.queue, s.keys, s.pending, s.stored, s.scans = c, queue, map[Key]struct{}{}, nil, map[types.NamespacedName]string{}, 0
+	s.queue, s.live, s.pending, s.stored, s.scans = queue, true, nil, map[types.NamespacedName]string{}, 0
 	s.mu.Unlock()
 	defer s.reset()
 
-	if err := s.watch(ctx, c, &v1.VirtualMachine{}, false); err != nil {
+	if s.vms, err = s.watch(ctx, c, &v1.VirtualMachine{}, false); err != nil || s.vms == nil {
 		return err
 	}
-	if err := s.watch(ctx, c, &v1.VirtualMachineInstance{}, true); err != nil {
+	if s.vmis, err = s.watch(ctx, c, &v1.VirtualMachineInstance{}, true); err != nil || s.vmis == nil {
 		return err
 	}
 	cacheDone := make(chan struct{})
@@ -103,8 +113,9 @@ func (s *Scanner) Run(ctx context.Context) error {
 		}
 	}()
 	var workers sync.WaitGroup
-	// In this order when the term ends: no new work, the workers finish what they hold,
-	// the informers stop, then everything is forgotten (reset, deferred above).
+	// In this order when the term ends: no new work, the workers and the feeder finish
+	// what they hold, the informers stop, then everything is forgotten (reset, deferred
+	// above).
 	defer func() {
 		queue.ShutDown()
 		workers.Wait()
@@ -114,13 +125,16 @@ func (s *Scanner) Run(ctx context.Context) error {
 	if !c.WaitForCacheSync(ctx) {
 		return nil // ctx ended first
 	}
-	s.log.Info("informers synced", "objects", len(s.snapshot("")), "took", s.now().Sub(listStart).Round(time.Millisecond))
+	s.log.Info("informers synced", "objects", len(s.vms.ListKeys())+len(s.vmis.ListKeys()),
+		"took", s.now().Sub(listStart).Round(time.Millisecond))
 
-	s.fullScan(ctx)
 	for range s.opts.Workers {
 		workers.Add(1)
 		go func() { defer workers.Done(); s.work(ctx) }()
 	}
+	workers.Add(1)
+	go func() { defer workers.Done(); s.feed(ctx) }()
+	s.requestScan(true)
 
 	var invalidations <-chan string
 	if inv, ok := s.judge.(Invalidator); ok {
@@ -133,136 +147,184 @@ func (s *Scanner) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
-			s.fullScan(ctx)
+			s.requestScan(true)
 		case ns := <-invalidations:
 			s.log.V(1).Info("judging again", "namespace", ns)
-			s.enqueue(s.snapshot(ns))
+			if ns == "" {
+				s.requestScan(false)
+			} else {
+				s.enqueue(s.snapshot(ns))
+			}
 		}
 	}
 }
 
-// watch feeds the queue from the informer of obj's kind; the first sync's adds are the
-// first scan's objects.
-func (s *Scanner) watch(ctx context.Context, c cache.Cache, obj client.Object, vmi bool) error {
+// watch feeds the queue from the informer of obj's kind and returns its store; nil if
+// ctx ended first. The objects of the informer's first list are not queued: the first
+// full scan judges them, a chunk at a time.
+func (s *Scanner) watch(ctx context.Context, c cache.Cache, obj client.Object, vmi bool) (toolscache.Indexer, error) {
 	for {
 		informer, err := c.GetInformer(ctx, obj)
 		if err == nil {
-			_, err = informer.AddEventHandlerWithOptions(toolscache.ResourceEventHandlerFuncs{
-				AddFunc: func(o any) { s.observed(o, vmi, true) },
-				UpdateFunc: func(old, o any) {
-					if !sameForAudit(old, o) {
-						s.observed(o, vmi, true)
+			shared, ok := informer.(toolscache.SharedIndexInformer)
+			if !ok {
+				return nil, fmt.Errorf("the cache's informer for %T is a %T, not a client-go shared informer", obj, informer)
+			}
+			_, err = shared.AddEventHandlerWithOptions(toolscache.ResourceEventHandlerDetailedFuncs{
+				AddFunc: func(o any, initial bool) {
+					if !initial {
+						s.observed(o, vmi)
 					}
 				},
-				DeleteFunc: func(o any) { s.observed(o, vmi, false) },
+				UpdateFunc: func(old, o any) {
+					if !sameForAudit(old, o) {
+						s.observed(o, vmi)
+					}
+				},
+				DeleteFunc: func(o any) { s.observed(o, vmi) },
 			}, toolscache.HandlerOptions{})
-			return err
+			return shared.GetIndexer(), err
 		}
 		// KubeVirt's CRDs may come after this service.
 		s.log.Error(err, "cannot watch KubeVirt's objects: are KubeVirt's CRDs installed? retrying in 30s", "kind", fmt.Sprintf("%T", obj))
 		select {
 		case <-ctx.Done():
-			return nil
+			return nil, nil
 		case <-time.After(30 * time.Second):
 		}
 	}
 }
 
-// sameForAudit reports whether an update changed nothing the transforms keep but the
-// resourceVersion: VMI status writes, for one, arrive as such updates.
+// sameForAudit reports whether an update changed nothing the transforms keep: VMI status
+// writes, and metadata-only edits, for two, arrive as such updates.
 func sameForAudit(old, o any) bool {
-	switch n := o.(type) {
-	case *v1.VirtualMachine:
-		p, ok := old.(*v1.VirtualMachine)
-		if !ok {
-			return false
-		}
-		c := *p
-		c.ResourceVersion = n.ResourceVersion
-		return equality.Semantic.DeepEqual(&c, n)
-	case *v1.VirtualMachineInstance:
-		p, ok := old.(*v1.VirtualMachineInstance)
-		if !ok {
-			return false
-		}
-		c := *p
-		c.ResourceVersion = n.ResourceVersion
-		return equality.Semantic.DeepEqual(&c, n)
-	}
-	return false
+	p, ok1 := old.(*Stored)
+	n, ok2 := o.(*Stored)
+	return ok1 && ok2 && *p == *n
 }
 
-// observed queues an object the informers saw added, changed (present) or deleted.
-func (s *Scanner) observed(o any, vmi, present bool) {
+// observed queues an object the informers saw added, changed or deleted.
+func (s *Scanner) observed(o any, vmi bool) {
 	if t, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
 		o = t.Obj
 	}
-	m, ok := o.(client.Object)
-	if !ok {
+	m, err := meta.Accessor(o)
+	if err != nil {
 		return
 	}
-	k := Key{VMI: vmi, NamespacedName: types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetName()}}
 	s.mu.Lock()
-	if s.keys == nil {
-		s.mu.Unlock()
-		return // the term ended
-	}
-	if present {
-		s.keys[k] = struct{}{}
-	} else {
-		delete(s.keys, k)
-	}
-	q := s.queue
+	q, live := s.queue, s.live
 	s.mu.Unlock()
-	q.Add(k)
+	if live {
+		q.Add(Key{VMI: vmi, NamespacedName: types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetName()}})
+	}
 }
 
-// snapshot is every known object in namespace ("" for all).
+// snapshot is every object the informers hold in namespace ("" for all).
 func (s *Scanner) snapshot(namespace string) []Key {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Key, 0, len(s.keys))
-	for k := range s.keys {
-		if namespace == "" || k.Namespace == namespace {
-			out = append(out, k)
+	var out []Key
+	for _, kind := range []struct {
+		store toolscache.Indexer
+		vmi   bool
+	}{{s.vms, false}, {s.vmis, true}} {
+		var keys []string
+		if namespace == "" {
+			keys = kind.store.ListKeys()
+		} else {
+			keys, _ = kind.store.IndexKeys(toolscache.NamespaceIndex, namespace)
+		}
+		for _, key := range keys {
+			ns, name, err := toolscache.SplitMetaNamespaceKey(key)
+			if err == nil {
+				out = append(out, Key{VMI: kind.vmi, NamespacedName: types.NamespacedName{Namespace: ns, Name: name}})
+			}
 		}
 	}
 	return out
 }
 
-// fullScan re-reads which Reports are stored, deletes those about objects that no longer
-// exist, and judges every object again. Reports are read before the objects are listed:
-// a Report is written only about an object the informers already hold, so any Report
-// about an object missing from the later list is an orphan.
-func (s *Scanner) fullScan(ctx context.Context) {
-	writable := true
-	stored, err := s.storedReports(ctx)
-	if err != nil {
-		writable = false
-		s.log.Error(err, "Reports are not written")
+// requestScan asks for a full scan (relist: re-reading the stored Reports first, and
+// deleting orphans). A scan already asked for and not started covers it.
+func (s *Scanner) requestScan(relist bool) {
+	s.mu.Lock()
+	s.relist = s.relist || relist
+	s.mu.Unlock()
+	select {
+	case s.scanRequests <- struct{}{}:
+	default:
+	}
+}
+
+// feed runs the full scans asked for, one after the other, until ctx ends.
+func (s *Scanner) feed(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.scanRequests:
+		}
+		s.mu.Lock()
+		relist := s.relist
+		s.relist = false
+		s.mu.Unlock()
+		s.fullScan(ctx, relist)
+	}
+}
+
+// fullScan judges every object again, a chunk at a time, with relist first re-reading
+// which Reports are stored and deleting those about objects that no longer exist.
+// Reports are read before the objects are listed: a Report is written only about an
+// object the informers already hold, so any Report about an object missing from the
+// later list is an orphan.
+func (s *Scanner) fullScan(ctx context.Context, relist bool) {
+	started := s.now()
+	if relist {
+		writable := true
+		stored, err := s.storedReports(ctx)
+		if err != nil {
+			writable = false
+			s.log.Error(err, "Reports are not written")
+		}
+		if stored == nil {
+			stored = map[types.NamespacedName]string{}
+		}
+		s.mu.Lock()
+		s.writable = writable
+		if writable {
+			s.stored = stored
+		}
+		s.mu.Unlock()
+		if writable {
+			s.deleteOrphans(ctx, s.snapshot(""))
+		}
 	}
 	keys := s.snapshot("")
+	for len(keys) > 0 {
+		n := min(chunk, len(keys))
+		done := make(chan struct{})
+		s.mu.Lock()
+		s.pending, s.chunkDone = make(map[Key]struct{}, n), done
+		for _, k := range keys[:n] {
+			s.pending[k] = struct{}{}
+		}
+		s.mu.Unlock()
+		s.enqueue(keys[:n])
+		keys = keys[n:]
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+		}
+	}
+	took := s.now().Sub(started)
 	s.mu.Lock()
-	s.writable = writable
-	if writable {
-		s.stored = stored
-	}
+	s.scans++
 	s.mu.Unlock()
-	if writable {
-		s.deleteOrphans(ctx, keys, stored)
-	}
-	s.mu.Lock()
-	if s.pending == nil {
-		s.pending, s.started = make(map[Key]struct{}, len(keys)), s.now()
-	}
-	for _, k := range keys {
-		s.pending[k] = struct{}{}
-	}
-	s.mu.Unlock()
-	if len(keys) == 0 {
-		s.judged(Key{})
-	}
-	s.enqueue(keys)
+	objects := len(s.vms.ListKeys()) + len(s.vmis.ListKeys())
+	lastScanSeconds.Set(took.Seconds())
+	lastScanTimestamp.Set(float64(s.now().Unix()))
+	scannedObjects.Set(float64(objects))
+	s.log.Info("full scan done", "objects", objects, "withViolations", s.Index.Len(), "took", took.Round(time.Millisecond))
 }
 
 func (s *Scanner) storedReports(ctx context.Context) (map[types.NamespacedName]string, error) {
@@ -272,15 +334,20 @@ func (s *Scanner) storedReports(ctx context.Context) (map[types.NamespacedName]s
 	return s.writer.Stored(ctx)
 }
 
-func (s *Scanner) deleteOrphans(ctx context.Context, keys []Key, stored map[types.NamespacedName]string) {
+func (s *Scanner) deleteOrphans(ctx context.Context, keys []Key) {
 	valid := make(map[types.NamespacedName]struct{}, len(keys))
 	for _, k := range keys {
 		valid[reportKey(k)] = struct{}{}
 	}
-	for name := range stored {
-		if _, ok := valid[name]; ok {
-			continue
+	var orphans []types.NamespacedName
+	s.mu.Lock()
+	for name := range s.stored {
+		if _, ok := valid[name]; !ok {
+			orphans = append(orphans, name)
 		}
+	}
+	s.mu.Unlock()
+	for _, name := range orphans {
 		if err := s.writer.Delete(ctx, name); err != nil {
 			s.log.Error(err, "deleting a Report about an object that is gone", "report", name)
 			continue
@@ -292,11 +359,8 @@ func (s *Scanner) deleteOrphans(ctx context.Context, keys []Key, stored map[type
 }
 
 func (s *Scanner) enqueue(keys []Key) {
-	s.mu.Lock()
-	q := s.queue
-	s.mu.Unlock()
 	for _, k := range keys {
-		q.Add(k)
+		s.queue.Add(k)
 	}
 }
 
@@ -324,35 +388,27 @@ func (s *Scanner) work(ctx context.Context) {
 	}
 }
 
-// judged ends the full scan once its last object has been judged.
+// judged tells the full scan an object of its chunk has been judged.
 func (s *Scanner) judged(k Key) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.pending == nil {
+	if _, ok := s.pending[k]; !ok {
 		return
 	}
 	delete(s.pending, k)
-	if len(s.pending) > 0 {
-		return
+	if len(s.pending) == 0 {
+		close(s.chunkDone)
+		s.pending = nil
 	}
-	took := s.now().Sub(s.started)
-	s.pending = nil
-	s.scans++
-	lastScanSeconds.Set(took.Seconds())
-	lastScanTimestamp.Set(float64(s.now().Unix()))
-	scannedObjects.Set(float64(len(s.keys)))
-	s.log.Info("full scan done", "objects", len(s.keys), "withViolations", s.Index.Len(), "took", took.Round(time.Millisecond))
 }
 
 // reconcile judges one object and makes its Report say so: written when the results
 // changed, deleted when there are none (the object is fixed or gone).
 func (s *Scanner) reconcile(ctx context.Context, k Key) error {
-	subject, err := s.subject(ctx, k)
-	if err != nil {
-		return err
-	}
+	subject := s.subject(k)
 	var results []Result
 	if subject != nil {
+		var err error
 		if results, err = s.judge.Judge(ctx, subject); err != nil {
 			return fmt.Errorf("judging: %w", err)
 		}
@@ -398,28 +454,32 @@ func (s *Scanner) reconcile(ctx context.Context, k Key) error {
 	return nil
 }
 
-// subject reads k from the cache; nil when it is gone.
-func (s *Scanner) subject(ctx context.Context, k Key) (*Subject, error) {
+// subject reads k from the informers' stores; nil when it is gone.
+func (s *Scanner) subject(k Key) *Subject {
+	store := s.vms
 	if k.VMI {
-		var vmi v1.VirtualMachineInstance
-		if err := s.cache.Get(ctx, k.NamespacedName, &vmi); err != nil {
-			return nil, client.IgnoreNotFound(err)
-		}
-		return SubjectOfVMI(&vmi), nil
+		store = s.vmis
 	}
-	var vm v1.VirtualMachine
-	if err := s.cache.Get(ctx, k.NamespacedName, &vm); err != nil {
-		return nil, client.IgnoreNotFound(err)
+	o, ok, err := store.GetByKey(k.Namespace + "/" + k.Name)
+	if err != nil || !ok {
+		return nil
 	}
-	return SubjectOfVM(&vm), nil
+	if st, ok := o.(*Stored); ok {
+		return st.Subject()
+	}
+	return nil
 }
 
 // reset forgets the term: a replica that no longer scans reports no violations.
 func (s *Scanner) reset() {
 	s.Index.Reset()
 	s.mu.Lock()
-	s.stored, s.keys, s.pending, s.writable = nil, nil, nil, false
+	s.stored, s.live, s.pending, s.writable = nil, false, nil, false
 	s.mu.Unlock()
+	select {
+	case <-s.scanRequests:
+	default:
+	}
 }
 
 // Scans is the number of full scans completed in the current term.

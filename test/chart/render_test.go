@@ -588,7 +588,7 @@ func TestArgsReflectValues(t *testing.T) {
 		"--audit",
 		"--audit-interval=1h",
 		"--audit-workers=2",
-		"--audit-qps=20",
+		"--audit-qps=50",
 		"--leader-election-id=lw-linkstate-webhook-audit",
 		"--leader-election-lease-duration=15s",
 		"--leader-election-renew-deadline=10s",
