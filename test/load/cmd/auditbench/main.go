@@ -6,11 +6,12 @@
 //     (informers' list, judging, Reports written) and of a rescan (nothing to write), its
 //     resident memory against the same binary without --audit, and how fast one change
 //     reaches its Report;
+//
 //   - compares the two Report layouts at that size: one Report per object (what the
 //     binary writes) and one per namespace (written here, from the same results): objects,
 //     bytes stored, time to write them all, and bytes written for one change.
 //
-//	go run ./test/load/cmd/auditbench -vms 10000 -namespaces 10 -violating-every 10
+//     go run ./test/load/cmd/auditbench -vms 10000 -namespaces 10 -violating-every 10
 package main
 
 import (
