@@ -5,16 +5,18 @@
 # run is a no-op. Progress goes to stderr; the requested path is the last line on stdout.
 #
 #   hack/tools.sh helm                       path of the helm binary
+#   hack/tools.sh controller-gen             path of controller-gen (make generate: the LinkStatePolicy CRD)
 #   hack/tools.sh cert-manager-crds          directory of cert-manager's CRD manifests
 #   hack/tools.sh prometheus-operator-crds   directory of the Prometheus Operator's CRD manifests
 #   hack/tools.sh krew                       path of the krew binary (kubectl-linkstate's manifest test)
 #
-# None of them is a requirement in go.mod: helm pins its own Kubernetes libraries, and
+# None of them is a requirement in go.mod: helm and controller-gen pin their own Kubernetes libraries, and
 # cert-manager needs a newer Kubernetes line than this project builds on. The CRD modules
 # are only downloaded (their zips hold plain YAML), never compiled.
 set -euo pipefail
 
 HELM_VERSION="${HELM_VERSION:-v3.19.5}"   # built on client-go v0.34, like the envtest API server
+CONTROLLER_TOOLS_VERSION="${CONTROLLER_TOOLS_VERSION:-v0.19.0}"   # generates for Kubernetes v0.34 APIs
 CERT_MANAGER_VERSION="${CERT_MANAGER_VERSION:-v1.21.2}"
 PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.85.0}"
 KREW_VERSION="${KREW_VERSION:-v0.4.3}"
@@ -66,6 +68,9 @@ helm)
   install_from_module helm.sh/helm/v3/cmd/helm "$HELM_VERSION" helm \
     "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION $k8s"
   ;;
+controller-gen)
+  install_from_module sigs.k8s.io/controller-tools/cmd/controller-gen "$CONTROLLER_TOOLS_VERSION" controller-gen
+  ;;
 cert-manager-crds)
   module_file "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION" deploy/crds
   ;;
@@ -76,7 +81,7 @@ krew)
   install_from_module sigs.k8s.io/krew/cmd/krew "$KREW_VERSION" krew
   ;;
 *)
-  echo "usage: $0 helm|cert-manager-crds|prometheus-operator-crds|krew" >&2
+  echo "usage: $0 helm|controller-gen|cert-manager-crds|prometheus-operator-crds|krew" >&2
   exit 2
   ;;
 esac

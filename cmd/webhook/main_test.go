@@ -20,7 +20,7 @@ const (
 		`stored as "down", the spelling this cluster uses`
 	msgSRIOVLinkDown = `Invalid value: "linkDown": link state cannot be set on an SR-IOV interface: the VF is passed ` +
 		"through to the guest and has no virtual link to toggle; leave state empty and set the link from inside the guest"
-	checkUsageLine = "Usage: webhook check -f PATH [-f PATH ...] [--dialect seed|upstream|none|auto] [-o text|json] [rule flags]\n"
+	checkUsageLine = "Usage: webhook check -f PATH [-f PATH ...] [--policy PATH ...] [--as USER] [--dialect seed|upstream|none|auto] [-o text|json] [rule flags]\n"
 )
 
 // runResult is what one call of run left behind.
@@ -70,7 +70,7 @@ DENIED   VirtualMachineInstance prod/fast  (testdata/vmi-denied.json#1)
 			args: []string{"check", "-f", "testdata/configmap.yaml"},
 			want: runResult{code: 0, stdout: `SKIPPED  v1 ConfigMap prod/settings  (testdata/configmap.yaml#1): not a KubeVirt VM, VMI or migration
 0 checked, 0 allowed, 0 denied, 1 skipped
-`, stderr: "webhook check: no VirtualMachine, VirtualMachineInstance or VirtualMachineInstanceMigration among 1 documents: nothing judged\n"},
+`, stderr: "webhook check: no VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration or LinkStatePolicy among 1 documents: nothing judged\n"},
 		},
 		"a directory: its .yaml, .yml and .json files in sorted order, nothing else": {
 			args: []string{"check", "-f", "testdata/dir"},
@@ -192,7 +192,7 @@ func TestCheckJSON(t *testing.T) {
 
 func TestCheckJSONEmpty(t *testing.T) {
 	got := invoke([]string{"check", "-o", "json", "-f", "testdata/configmap.yaml"}, "")
-	want := runResult{code: 0, stdout: "[]\n", stderr: "webhook check: no VirtualMachine, VirtualMachineInstance or VirtualMachineInstanceMigration among 1 documents: nothing judged\n"}
+	want := runResult{code: 0, stdout: "[]\n", stderr: "webhook check: no VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration or LinkStatePolicy among 1 documents: nothing judged\n"}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(runResult{})); diff != "" {
 		t.Errorf("only skipped documents (-want +got):\n%s", diff)
 	}

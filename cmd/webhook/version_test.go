@@ -144,7 +144,7 @@ func copyModule(t *testing.T, from, to string) {
 	for _, f := range []string{"go.mod", "go.sum"} {
 		copyFile(t, filepath.Join(from, f), filepath.Join(to, f))
 	}
-	for _, dir := range []string{"cmd", "pkg", "internal"} {
+	for _, dir := range []string{"api", "cmd", "pkg", "internal"} {
 		err := filepath.WalkDir(filepath.Join(from, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
 				return err

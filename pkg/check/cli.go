@@ -19,12 +19,15 @@ import (
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 )
 
-const usage = `Usage: %[1]s -f PATH [-f PATH ...] [--dialect seed|upstream|none|auto] [-o text|json] [rule flags]
+const usage = `Usage: %[1]s -f PATH [-f PATH ...] [--policy PATH ...] [--as USER] [--dialect seed|upstream|none|auto] [-o text|json] [rule flags]
 
 Runs the webhook's mutation, then validation of the mutated object (create semantics), on
 every VirtualMachine, VirtualMachineInstance and VirtualMachineInstanceMigration in the
 input, as the cluster's webhooks would. A migration is stamped from the VMI of the same
-namespace and name in the input. Other kinds are skipped (and listed). PATH is a YAML or
+namespace and name in the input. LinkStatePolicies found (and in --policy files) are
+checked as the API server would and applied as the webhook would, with the labels of the
+Namespaces found; a namespace not in the input has only its name label. Other kinds are
+skipped (and listed). PATH is a YAML or
 JSON file (several documents, kubectl's List unwrapped), a directory of them, or - (stdin).
 Input is read completely before anything is judged: bad input anywhere gives exit 2 and no
 verdicts.
@@ -46,6 +49,12 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	var files flagvalue.List
 	fs.Var(&files, "f", "manifest file (YAML, multi-document, or JSON), directory of them, or - for stdin; repeatable")
 	output := fs.String("o", "text", "output format: text or json")
+	var policyFiles, groups flagvalue.List
+	fs.Var(&policyFiles, "policy", "LinkStatePolicies and Namespaces (file, directory or -), applied like those among the manifests; repeatable")
+	var opts Options
+	fs.StringVar(&opts.User, "as", "", "user the manifests are applied as, for the policies' exemptions (e.g. system:serviceaccount:argocd:argocd-application-controller)")
+	fs.Var(&groups, "as-group", "comma-separated groups of that user, for the policies' exemptions; repeatable")
+	fs.StringVar(&opts.Namespace, "n", "default", "namespace of manifests that name none, as kubectl apply -n")
 	var rules linkstate.ConfigFlags
 	rules.Bind(fs, string(linkstate.Seed))
 	var probe dialect.Flags
@@ -103,9 +112,26 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "%s: no documents in the input (%s): nothing to check\n", prog, strings.Join(files, ", "))
 		return 2
 	}
-	results, skipped := Run(docs, cfg)
+	for _, f := range policyFiles {
+		d, err := readInput(f, stdin)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		for _, doc := range d {
+			if !PolicyOrNamespace(doc) {
+				fmt.Fprintf(stderr, "--policy %s: %s is a %s %s: --policy reads LinkStatePolicies and Namespaces only (judge it with -f)\n",
+					f, doc.Source, doc.APIVersion, doc.Kind)
+				return 2
+			}
+		}
+		opts.Policies = append(opts.Policies, d...)
+	}
+	opts.Groups = groups
+	report := RunWith(docs, cfg, opts)
+	results := report.Results
 	if len(results) == 0 {
-		fmt.Fprintf(stderr, "%s: no VirtualMachine, VirtualMachineInstance or VirtualMachineInstanceMigration among %d documents: nothing judged\n", prog, len(skipped))
+		fmt.Fprintf(stderr, "%s: no VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration or LinkStatePolicy among %d documents: nothing judged\n", prog, len(docs))
 	}
 
 	if *output == "json" {
@@ -119,7 +145,7 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 			return 2
 		}
 	} else {
-		WriteText(stdout, results, skipped)
+		WriteReport(stdout, report)
 	}
 	for _, r := range results {
 		if !r.Allowed {

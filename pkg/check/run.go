@@ -1,13 +1,16 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	gomodjsonpatch "gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -29,7 +32,11 @@ type Result struct {
 	Causes    []Cause                    `json:"causes"`
 	Warnings  []string                   `json:"warnings"`
 	Patch     []gomodjsonpatch.Operation `json:"patch"`
-	source    string
+	// Audit are the records of Audit-mode LinkStatePolicies: what they would have done.
+	Audit []string `json:"audit,omitempty"`
+	// Notes say where the verdict may differ from the cluster's for want of input.
+	Notes  []string `json:"notes,omitempty"`
+	source string
 }
 
 // Cause is one reason for a denial, as kubectl would print it.
@@ -38,29 +45,47 @@ type Cause struct {
 	Message string `json:"message"`
 }
 
-// Run judges every VM, VMI and VMIM among docs, in order; other kinds come back as
-// skipped. A migration is stamped from the VMI of the same namespace and name found among
-// docs, as the VMI would be stored (mutated).
+// Run is RunWith for an anonymous requester in namespace default, reporting the Namespace
+// documents the policies saw among the skipped ones.
 func Run(docs []Document, cfg linkstate.Config) (results []Result, skipped []Document) {
+	r := RunWith(docs, cfg, Options{})
+	return r.Results, append(r.Namespaces, r.Skipped...)
+}
+
+// RunWith judges every VM, VMI and VMIM among docs, in order, as the webhook would with the
+// LinkStatePolicies and Namespaces found among opts.Policies and docs (and reports on each
+// policy whether the API server would admit it); other kinds come back as skipped. A
+// migration is stamped from the VMI of the same namespace and name found among docs, as
+// the VMI would be stored (mutated).
+func RunWith(docs []Document, cfg linkstate.Config, opts Options) Report {
+	all := append(slices.Clip(opts.Policies), docs...)
+	policies := readPolicies(all)
 	// Offline, stamps are not signed: the validating reviewer compares each with the VMI
 	// in the input, which cannot change between the two calls.
 	migrations := migration.Options{VMIs: storedVMIs(docs, cfg), LookupTimeout: migration.DefaultLookupTimeout, LookupFailure: linkstate.ActionWarn}
 	rules := linkstate.Static(cfg)
-	for _, d := range docs {
+	var report Report
+	for _, d := range all {
 		gvk := d.GroupVersionKind()
-		if k, ok := kindOf(gvk); ok {
-			results = append(results, judge(k.GroupKind, d,
-				&mutate.Reviewer{Kind: k, Rules: rules}, &validate.Reviewer{Kind: k, Rules: rules}))
-			continue
-		}
-		if isMigration(gvk) {
-			results = append(results, judge(migration.Kind, d,
+		switch k, ok := kindOf(gvk); {
+		case ok:
+			req := opts.request(k.GroupKind, d)
+			res := judge(k.GroupKind, d, req,
+				&mutate.Reviewer{Kind: k, Rules: rules}, &validate.Reviewer{Kind: k, Rules: rules, Policies: policies.source})
+			res.Notes = policies.notes(req.Namespace)
+			report.Results = append(report.Results, res)
+		case isMigration(gvk):
+			report.Results = append(report.Results, judge(migration.Kind, d, opts.request(migration.Kind, d),
 				&migration.Mutator{Rules: rules, Options: migrations}, &migration.Validator{Rules: rules, Options: migrations}))
-			continue
+		case isPolicy(gvk):
+			report.Results = append(report.Results, policies.verdicts[d.Source])
+		case gvk == namespaceGVK:
+			report.Namespaces = append(report.Namespaces, d)
+		default:
+			report.Skipped = append(report.Skipped, d)
 		}
-		skipped = append(skipped, d)
 	}
-	return results, skipped
+	return report
 }
 
 // kindOf accepts both versions KubeVirt serves; they share one schema.
@@ -111,11 +136,21 @@ func request(gk schema.GroupKind, d Document) admission.Request {
 	return req
 }
 
-// judge runs the real handlers, as the API server would call them on create.
-func judge(gk schema.GroupKind, d Document, mutator, validator review.Reviewer) Result {
+// request is the create the API server would send for d, applied by the requester of
+// opts into its namespace.
+func (opts Options) request(gk schema.GroupKind, d Document) admission.Request {
+	req := request(gk, d)
+	if req.Namespace == "" {
+		req.Namespace = cmp.Or(opts.Namespace, metav1.NamespaceDefault)
+	}
+	req.UserInfo = authenticationv1.UserInfo{Username: opts.User, Groups: opts.Groups}
+	return req
+}
+
+// judge runs the real handlers on req, as the API server would call them on create.
+func judge(gk schema.GroupKind, d Document, req admission.Request, mutator, validator review.Reviewer) Result {
 	res := Result{Kind: gk.Kind, Namespace: d.Namespace, Name: d.Name, source: d.Source,
 		Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
-	req := request(gk, d)
 	ctx := context.Background()
 
 	mutated := mutator.Review(ctx, req)
@@ -134,6 +169,7 @@ func judge(gk schema.GroupKind, d Document, mutator, validator review.Reviewer) 
 	}
 	validated := validator.Review(ctx, req)
 	res.Warnings = append(res.Warnings, validated.Warnings...)
+	res.Audit = validated.Findings.Audits()
 	if !validated.Allowed {
 		return denied(res, validated)
 	}

@@ -5,11 +5,18 @@ import (
 	"io"
 )
 
-// WriteText prints one block per VM/VMI (verdict, patch, warnings, causes), then a line
+// WriteText prints one block per result (verdict, patch, warnings, causes), then a line
 // per skipped document, then a summary.
 func WriteText(w io.Writer, results []Result, skipped []Document) {
+	WriteReport(w, Report{Results: results, Skipped: skipped})
+}
+
+// WriteReport prints one block per result (verdict, patch, warnings, audit records,
+// notes, causes), a line per Namespace the policies saw and per skipped document, then a
+// summary.
+func WriteReport(w io.Writer, r Report) {
 	denied := 0
-	for _, r := range results {
+	for _, r := range r.Results {
 		verdict := "ALLOWED"
 		if !r.Allowed {
 			verdict = "DENIED"
@@ -22,6 +29,12 @@ func WriteText(w io.Writer, results []Result, skipped []Document) {
 		for _, msg := range r.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", msg)
 		}
+		for _, msg := range r.Audit {
+			fmt.Fprintf(w, "  audit:   %s\n", msg)
+		}
+		for _, msg := range r.Notes {
+			fmt.Fprintf(w, "  note:    %s\n", msg)
+		}
 		for _, c := range r.Causes {
 			if c.Field != "" {
 				fmt.Fprintf(w, "  error:   %s: %s\n", c.Field, c.Message)
@@ -30,11 +43,14 @@ func WriteText(w io.Writer, results []Result, skipped []Document) {
 			}
 		}
 	}
-	for _, d := range skipped {
+	for _, d := range r.Namespaces {
+		fmt.Fprintf(w, "USED     %s %s %s  (%s): its labels, for the policies' namespaceSelectors\n", d.APIVersion, d.Kind, d.Name, d.Source)
+	}
+	for _, d := range r.Skipped {
 		fmt.Fprintf(w, "SKIPPED  %s %s %s  (%s): not a KubeVirt VM, VMI or migration\n",
 			d.APIVersion, d.Kind, objectName(d.Namespace, d.Name), d.Source)
 	}
-	fmt.Fprintf(w, "%d checked, %d allowed, %d denied, %d skipped\n", len(results), len(results)-denied, denied, len(skipped))
+	fmt.Fprintf(w, "%d checked, %d allowed, %d denied, %d skipped\n", len(r.Results), len(r.Results)-denied, denied, len(r.Skipped))
 }
 
 func objectName(namespace, name string) string {

@@ -14,6 +14,15 @@ type Finding struct {
 	// Warning is set when the finding only warns. It starts with the field path, because an
 	// admission warning is a bare string.
 	Warning string
+	// Field is the path of the field a warning is about (Warning starts with it), so a
+	// LinkStatePolicy can turn the warning into a denial of the same field.
+	Field string
+	// Policy names the LinkStatePolicy that gave the finding its effect (docs/policy.md);
+	// empty when the built-in rules did.
+	Policy string
+	// Audited marks the finding of an Audit-mode LinkStatePolicy: recorded (Warning holds
+	// its text), neither a denial nor a warning.
+	Audited bool
 }
 
 // Findings are all the verdicts on one object, in field order.
@@ -26,24 +35,28 @@ func Deny(rule Rule, err *field.Error) Finding {
 
 // Warn is a finding that lets the request through with a warning about fld.
 func Warn(rule Rule, fld *field.Path, message string) Finding {
-	return Finding{Rule: rule, Warning: fld.String() + ": " + message}
+	return Finding{Rule: rule, Warning: fld.String() + ": " + message, Field: fld.String()}
 }
 
 // Denies reports whether the finding denies the request.
 func (f Finding) Denies() bool { return f.Err != nil }
 
-// Effect is "deny" or "warn", as metrics label it.
+// Effect is "deny", "warn" or "audit", as metrics label it.
 func (f Finding) Effect() string {
-	if f.Denies() {
+	switch {
+	case f.Denies():
 		return EffectDeny
+	case f.Audited:
+		return EffectAudit
 	}
 	return EffectWarn
 }
 
 // The effects of a finding, as metrics and logs name them.
 const (
-	EffectDeny = "deny"
-	EffectWarn = "warn"
+	EffectDeny  = "deny"
+	EffectWarn  = "warn"
+	EffectAudit = "audit"
 )
 
 // Errors are the denials, in the form apierrors.NewInvalid takes.
@@ -61,9 +74,20 @@ func (fs Findings) Errors() field.ErrorList {
 func (fs Findings) Warnings() []string {
 	var ws []string
 	for _, f := range fs {
-		if !f.Denies() && f.Warning != "" {
+		if !f.Denies() && !f.Audited && f.Warning != "" {
 			ws = append(ws, f.Warning)
 		}
 	}
 	return ws
+}
+
+// Audits are the texts of the audited findings, for the audit log.
+func (fs Findings) Audits() []string {
+	var as []string
+	for _, f := range fs {
+		if f.Audited {
+			as = append(as, f.Warning)
+		}
+	}
+	return as
 }

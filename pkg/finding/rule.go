@@ -24,3 +24,12 @@ const (
 	RuleAliasRewrite  Rule = "D2"
 	RuleMigrationCopy Rule = "M1"
 )
+
+// The rules of LinkStatePolicies (docs/policy.md). A policy's finding carries one of these,
+// or the built-in rule whose effect the policy changed, and the policy's name.
+const (
+	// RulePolicyState: a link state the policy does not allow (spec.allowedStates).
+	RulePolicyState Rule = "L1"
+	// RulePolicyNetwork: link down or absent on a protected network (spec.protectedNetworks).
+	RulePolicyNetwork Rule = "L2"
+)

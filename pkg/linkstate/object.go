@@ -43,6 +43,9 @@ type Object struct {
 	Kind      Kind
 	Namespace string
 	Name      string
+	// Labels are the object's own metadata.labels (for a VM, not its template's), which
+	// LinkStatePolicies select on.
+	Labels map[string]string
 	// Deleting is set once the object has a deletionTimestamp.
 	Deleting bool
 	// Spec holds only spec.domain.devices.interfaces and spec.networks of the VMI spec
@@ -58,10 +61,11 @@ type Object struct {
 // The decoding shapes: just the fields rules read, typed with kubevirt.io/api.
 type (
 	objectMeta struct {
-		Name              string  `json:"name"`
-		GenerateName      string  `json:"generateName"`
-		Namespace         string  `json:"namespace"`
-		DeletionTimestamp *string `json:"deletionTimestamp"`
+		Name              string            `json:"name"`
+		GenerateName      string            `json:"generateName"`
+		Namespace         string            `json:"namespace"`
+		Labels            map[string]string `json:"labels"`
+		DeletionTimestamp *string           `json:"deletionTimestamp"`
 	}
 	vmiSpec struct {
 		Domain struct {
@@ -131,7 +135,7 @@ func (k Kind) Decode(raw []byte) (*Object, error) {
 	default:
 		return nil, fmt.Errorf("kind %s is not decoded here", k.GroupKind)
 	}
-	obj.Namespace, obj.Name, obj.Deleting = meta.Namespace, meta.Name, meta.DeletionTimestamp != nil
+	obj.Namespace, obj.Name, obj.Labels, obj.Deleting = meta.Namespace, meta.Name, meta.Labels, meta.DeletionTimestamp != nil
 	if obj.Name == "" {
 		obj.Name = meta.GenerateName
 	}

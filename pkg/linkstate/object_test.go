@@ -10,8 +10,8 @@ import (
 
 func TestDecodeVM(t *testing.T) {
 	raw := `{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine",
-	  "metadata":{"name":"vm1","namespace":"ns","managedFields":[{"manager":"x"}]},
-	  "spec":{"runStrategy":"Always","futureField":{"a":1},"template":{"spec":{
+	  "metadata":{"name":"vm1","namespace":"ns","labels":{"tier":"prod"},"managedFields":[{"manager":"x"}]},
+	  "spec":{"runStrategy":"Always","futureField":{"a":1},"template":{"metadata":{"labels":{"tier":"template"}},"spec":{
 	    "domain":{"cpu":{"cores":2},"devices":{"disks":[{"name":"d"}],"interfaces":[
 	      {"name":"default","masquerade":{},"state":"linkDown","unknownToTypes":true},
 	      {"name":"sec","bridge":{},"model":"e1000","State":"ignored"}]}},
@@ -22,7 +22,8 @@ func TestDecodeVM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Object{Kind: VirtualMachine, Namespace: "ns", Name: "vm1", Running: true}
+	// The VM's own labels, which policies select on, not its template's.
+	want := &Object{Kind: VirtualMachine, Namespace: "ns", Name: "vm1", Labels: map[string]string{"tier": "prod"}, Running: true}
 	want.Spec.Domain.Devices.Interfaces = []v1.Interface{
 		{Name: "default", State: "linkDown", InterfaceBindingMethod: v1.InterfaceBindingMethod{Masquerade: &v1.InterfaceMasquerade{}}},
 		// "State" is not "state": the API server is case-sensitive, and so is Decode.

@@ -20,7 +20,7 @@ import (
 // metrics included), minus TLS and the network.
 func served(tb testing.TB) map[string]http.Handler {
 	tb.Helper()
-	return server.Handlers(linkstate.Static(linkstate.DefaultConfig()), migration.Options{VMIs: migration.VMISet{}, LookupTimeout: time.Second})
+	return server.Handlers(linkstate.Static(linkstate.DefaultConfig()), migration.Options{VMIs: migration.VMISet{}, LookupTimeout: time.Second}, nil)
 }
 
 // baseline is the floor every admission webhook built on controller-runtime pays: the same

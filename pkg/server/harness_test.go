@@ -26,6 +26,7 @@ import (
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/policy"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
 )
 
@@ -60,7 +61,9 @@ func startServer(t *testing.T) *testServer {
 		Rules:      linkstate.DefaultConfig(),
 		Dialect:    dialect.Options{Fixed: linkstate.Seed},
 		Migrations: migration.Options{VMIs: migration.VMISet{}, LookupTimeout: time.Second},
-		// No API server is needed: the VMIs come from the set above.
+		Policies:   policy.Static{},
+		// No API server is needed: the VMIs come from the set above, the policies (none) from
+		// Policies.
 		RestConfig:             &rest.Config{Host: "https://127.0.0.1:1"},
 		Host:                   "127.0.0.1",
 		Port:                   port,

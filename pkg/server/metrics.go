@@ -30,7 +30,7 @@ var (
 	}, []string{"webhook", "operation", "outcome"})
 	findings = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "linkstate_webhook_rule_findings_total",
-		Help: "Rule findings by rule ID (V1, B1, ... as in the README's rule tables) and effect (deny, warn).",
+		Help: "Rule findings by rule ID (V1, B1, ..., L1, L2 as in the README's rule tables) and effect (deny, warn, audit).",
 	}, []string{"rule", "effect"})
 	lookups = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "linkstate_webhook_vmi_lookups_total",
@@ -108,6 +108,11 @@ func instrument(webhook string, r review.Reviewer) admission.Handler {
 		decisions.WithLabelValues(webhook, string(req.Operation), outcome).Inc()
 		if outcome == OutcomeDenied {
 			logf.FromContext(ctx).Info("denied", "errors", v.Findings.Errors().ToAggregate().Error())
+		}
+		// Audit-mode LinkStatePolicies change no answer: this line, the audit annotation
+		// and the count are their record.
+		if audits := v.Findings.Audits(); len(audits) > 0 {
+			logf.FromContext(ctx).Info("policy audit", "findings", audits)
 		}
 		return v.Response
 	})

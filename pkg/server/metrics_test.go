@@ -30,8 +30,8 @@ func TestHandlersCountDecisionsFindingsAndLookups(t *testing.T) {
 	vmis := migration.VMISet{}
 	vmis.Add(vmi)
 	cfg := linkstate.DefaultConfig()
-	served := Handlers(linkstate.Static(cfg), migration.Options{VMIs: vmis, LookupTimeout: time.Second})
-	unreachable := Handlers(linkstate.Static(cfg), migration.Options{VMIs: unreachableVMIs{}, LookupTimeout: time.Second})
+	served := Handlers(linkstate.Static(cfg), migration.Options{VMIs: vmis, LookupTimeout: time.Second}, nil)
+	unreachable := Handlers(linkstate.Static(cfg), migration.Options{VMIs: unreachableVMIs{}, LookupTimeout: time.Second}, nil)
 
 	const (
 		sriovDown = `{"metadata":{"name":"v"},"spec":{"template":{"spec":{"domain":{"devices":{"interfaces":[{"name":"a","sriov":{},"state":"linkDown"},{"name":"b","bridge":{},"state":"up"}]}},"networks":[{"name":"a","multus":{"networkName":"x"}},{"name":"b","pod":{}}]}}}}`

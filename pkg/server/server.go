@@ -16,10 +16,13 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/linkstate-webhook/linkstate-webhook/api/v1alpha1"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/audit"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/policy"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/policy/cluster"
 )
 
 // The serving certificate and key in CertDir, as the chart's Secret names them.
@@ -46,7 +49,12 @@ type Options struct {
 	// replica campaigns for its Lease, the holder scans, and admission never waits for it.
 	Audit audit.Config
 
-	// RestConfig reaches the API server (for the migrations' VMI reads).
+	// Policies are the LinkStatePolicies the validating reviewers apply on top of the rules.
+	// nil watches the cluster's policies and namespaces' labels through the manager's
+	// cache (pkg/policy/cluster); the server is then ready only once they are loaded.
+	Policies policy.Source
+
+	// RestConfig reaches the API server (for the migrations' VMI reads and the policies).
 	RestConfig *rest.Config
 
 	// Host and Port the webhooks are served on, over TLS with the pair in CertDir
@@ -91,9 +99,15 @@ func New(opts Options) (*Server, error) {
 		KeyName:  KeyName,
 		TLSOpts:  TLSOptions(opts.EnableHTTP2),
 	})
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
 	mgr, err := ctrl.NewManager(opts.RestConfig, ctrl.Options{
-		// Nothing is cached or watched: the only reads are the migrations' direct GETs.
-		Scheme:                  runtime.NewScheme(),
+		// The cache holds LinkStatePolicies and namespaces' names and labels (when Policies
+		// is nil), nothing else: the migrations read VMIs with direct GETs.
+		Scheme:                  scheme,
+		Cache:                   cluster.CacheOptions(),
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsBindAddress},
 		HealthProbeBindAddress:  opts.HealthProbeBindAddress,
 		WebhookServer:           hooks,
@@ -139,6 +153,11 @@ func New(opts Options) (*Server, error) {
 	if err := mgr.Add(resolver); err != nil {
 		return nil, fmt.Errorf("adding the dialect probe: %w", err)
 	}
+	if opts.Policies == nil {
+		if opts.Policies, err = cluster.Setup(mgr); err != nil {
+			return nil, fmt.Errorf("watching LinkStatePolicies: %w", err)
+		}
+	}
 	if opts.Audit.Enabled {
 		judge = audit.NewBuiltin(resolver)
 		leader, err := audit.New(opts.RestConfig, opts.Audit, judge)
@@ -150,7 +169,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s := &Server{mgr: mgr, webhook: hooks, drain: &Drain{Delay: opts.ShutdownDelay}, Dialect: resolver}
-	for path, h := range Handlers(resolver, opts.Migrations) {
+	for path, h := range Handlers(resolver, opts.Migrations, opts.Policies) {
 		hooks.Register(path, s.drain.Handler(h))
 	}
 	hooks.Register(PathDialect, resolver)

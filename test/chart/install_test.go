@@ -18,15 +18,18 @@ import (
 )
 
 // install runs `helm install` into the shared API server and returns helm's output (the
-// rendered NOTES). helm fails unless the API server accepts every object.
+// rendered NOTES). helm fails unless the API server accepts every object. The
+// LinkStatePolicy CRD is the cluster's already (one CRD, several releases): the releases
+// leave it alone, as the chart's crds.install=false is for.
 func install(t *testing.T, c *cluster, release, namespace, values string) string {
 	t.Helper()
-	return c.helm(t, "install", release, chartDir, "--namespace", namespace, "--create-namespace", "-f", valuesFile(t, values))
+	return c.helm(t, "install", release, chartDir, "--namespace", namespace, "--create-namespace",
+		"-f", valuesFile(t, values), "--set", "crds.install=false")
 }
 
 func upgrade(t *testing.T, c *cluster, release, namespace, values string) {
 	t.Helper()
-	c.helm(t, "upgrade", release, chartDir, "--namespace", namespace, "-f", valuesFile(t, values))
+	c.helm(t, "upgrade", release, chartDir, "--namespace", namespace, "-f", valuesFile(t, values), "--set", "crds.install=false")
 }
 
 // assertReleaseStored reads back every object of the release. Custom resources must be
@@ -149,6 +152,8 @@ func TestInstallWithHelmGeneratedTLSThenUpgrade(t *testing.T) {
 	}
 	verifyServingCertificate(t, rotated.Data["ca.crt"], rotated.Data["tls.crt"], rotated.Data["tls.key"], dnsNames)
 	assertCABundles(t, c, "gen-linkstate-webhook", rotated.Data["ca.crt"])
+	// Every release guards the opt-out label for its own identities: leave none behind.
+	c.helm(t, "uninstall", release, "--namespace", namespace)
 }
 
 func TestInstallWithTheUsersSecret(t *testing.T) {

@@ -62,8 +62,9 @@ func TestKustomizeDefaultInstalls(t *testing.T) {
 			}
 		}
 	}
-	for _, kind := range []string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment",
-		"PodDisruptionBudget", "Issuer", "Certificate", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"} {
+	for _, kind := range []string{"CustomResourceDefinition", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment",
+		"PodDisruptionBudget", "Issuer", "Certificate", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+		"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} {
 		if len(built.ofKind(kind)) == 0 {
 			t.Errorf("config/default has no %s", kind)
 		}
@@ -77,6 +78,8 @@ func TestKustomizeDefaultInstalls(t *testing.T) {
 			c.waitGone(t, o.GroupVersionKind(), o.GetNamespace(), o.GetName())
 		}
 	}
+	// The LinkStatePolicy CRD went with it: give the cluster its own back.
+	c.restoreCRD(t)
 }
 
 // The chart, installed as release linkstate-webhook in linkstate-webhook-system with default
@@ -133,7 +136,10 @@ func TestChartMatchesKustomizeConfig(t *testing.T) {
 	for _, o := range append(config.ofKind("Certificate"), config.ofKind("Issuer")...) {
 		same(o.GetKind(), o.GetName(), "spec")
 	}
+	same("ValidatingAdmissionPolicy", "linkstate-webhook-optout", "spec")
+	same("ValidatingAdmissionPolicyBinding", "linkstate-webhook-optout", "spec")
 	same("ClusterRole", "linkstate-webhook", "rules")
+	same("CustomResourceDefinition", policyCRD, "spec")
 	same("ClusterRoleBinding", "linkstate-webhook", "roleRef")
 	same("ClusterRoleBinding", "linkstate-webhook", "subjects")
 	same("Service", "linkstate-webhook", "spec", "ports")

@@ -497,10 +497,20 @@ func TestServiceMonitorIsOptional(t *testing.T) {
 	}
 }
 
-// What the webhook may do: read VMIs (migrations); with the audit (the default) also list
-// and watch VMs and VMIs, write Reports, and hold its Lease in its own namespace.
+// wantRBACRules is all the webhook may do without the audit: get the VMI a migration
+// names; watch LinkStatePolicies and write their status; watch namespaces (their labels).
+var wantRBACRules = []rbacv1.PolicyRule{
+	{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances"}, Verbs: []string{"get"}},
+	{APIGroups: []string{"linkstate.kubevirt.io"}, Resources: []string{"linkstatepolicies"}, Verbs: []string{"list", "watch"}},
+	{APIGroups: []string{"linkstate.kubevirt.io"}, Resources: []string{"linkstatepolicies/status"}, Verbs: []string{"update"}},
+	{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"list", "watch"}},
+}
+
+// auditClusterRules is what it may do with the audit (the default): also list and watch
+// VMs and VMIs, and write Reports (its Lease is in a Role of its own namespace).
 var auditClusterRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances"}, Verbs: []string{"get", "list", "watch"}},
+	wantRBACRules[1], wantRBACRules[2], wantRBACRules[3],
 	{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachines"}, Verbs: []string{"list", "watch"}},
 	{APIGroups: []string{"openreports.io"}, Resources: []string{"reports"}, Verbs: []string{"list", "create", "patch", "delete"}},
 }
@@ -532,11 +542,10 @@ func TestRBACAllowsWhatTheWebhookDoes(t *testing.T) {
 		t.Errorf("args %v do not name the Lease lw-linkstate-webhook-audit", args)
 	}
 
-	// Without the audit: only the migrations' VMI reads.
+	// Without the audit: the migrations' VMI reads and the policies.
 	quiet := render(t, "lw", "vm-admission", "audit: {enabled: false}")
 	role = decode[rbacv1.ClusterRole](t, quiet.get(t, "ClusterRole", "lw-linkstate-webhook"))
-	want := []rbacv1.PolicyRule{{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances"}, Verbs: []string{"get"}}}
-	if diff := cmp.Diff(want, role.Rules); diff != "" {
+	if diff := cmp.Diff(wantRBACRules, role.Rules); diff != "" {
 		t.Errorf("ClusterRole rules without the audit (-want +got):\n%s", diff)
 	}
 	for _, kind := range []string{"Role", "RoleBinding"} {
@@ -544,7 +553,7 @@ func TestRBACAllowsWhatTheWebhookDoes(t *testing.T) {
 			t.Errorf("audit off still renders the audit's %s", kind)
 		}
 	}
-	if crds := quiet.ofKind("CustomResourceDefinition"); len(crds) != 0 {
+	if crds := reportCRDs(quiet); len(crds) != 0 {
 		t.Errorf("audit off still renders %v", crds.names())
 	}
 	binding := decode[rbacv1.ClusterRoleBinding](t, objs.get(t, "ClusterRoleBinding", "lw-linkstate-webhook"))

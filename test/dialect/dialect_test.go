@@ -227,27 +227,36 @@ func TestAnExplicitDialectTheClusterContradicts(t *testing.T) {
 	}
 }
 
-// An API server that does not answer at startup: the webhook gets ready within the probe
-// timeout on the fallback, and resolves the dialect once the API server answers.
+// An API server that does not answer at startup: the dialect stops holding readiness back
+// after the probe timeout, on the fallback (readiness then waits only for the policies,
+// which need the API server), and is resolved once the API server answers.
 func TestAnAPIServerThatDoesNotAnswerAtStartup(t *testing.T) {
 	kubevirt.Accept("up", "down")
 	proxy := newStallingProxy(t, env.Config.Host)
 	opts := env.Env.WebhookInstallOptions
 	started := time.Now()
 	w, err := harness.StartWebhook(context.Background(), harness.WebhookOptions{
-		Binary: env.Binary, Kubeconfig: kubeconfigVia(t, proxy.addr), CertDir: opts.LocalServingCertDir, Log: log,
+		Binary: env.Binary, Kubeconfig: kubeconfigVia(t, proxy.addr), CertDir: opts.LocalServingCertDir, Log: log, NoWait: true,
 		Args: []string{probeEvery, "--dialect-probe-timeout=2s", "--shutdown-delay=0s", "--shutdown-timeout=2s"},
 	})
 	if err != nil {
-		t.Fatalf("the webhook did not get ready with a silent API server: %v", err)
+		t.Fatal(err)
 	}
 	defer func() { _ = w.Stop(10 * time.Second) }()
-	t.Logf("ready %v after start with a silent API server (probe timeout 2s)", time.Since(started).Round(100*time.Millisecond))
+	testwait.Until(t, "the dialect check passes with a silent API server", 20*time.Second, func() error {
+		checks, err := w.Checks()
+		if err != nil || !strings.Contains(checks, "[+]dialect ok") {
+			return fmt.Errorf("%v %s", err, checks)
+		}
+		return nil
+	})
+	t.Logf("dialect check ok %v after start with a silent API server (probe timeout 2s)", time.Since(started).Round(100*time.Millisecond))
 	st := statusAt(t, w.Addr)
 	if st.Dialect != linkstate.Seed || st.Source != dialect.FromFallback || !strings.Contains(st.Evidence, "linkDown unknown") {
 		t.Errorf("status %+v, want the fallback, seed", st)
 	}
 	proxy.forward()
+	testwait.Until(t, "ready once the API server answers", 60*time.Second, w.Ready)
 	testwait.Until(t, "the dialect is resolved once the API server answers", 20*time.Second, func() error {
 		if st := statusAt(t, w.Addr); st.Dialect != linkstate.Upstream || st.Source != dialect.FromProbe {
 			return fmt.Errorf("status %+v", st)

@@ -1,7 +1,8 @@
 // Package harness runs linkstate-webhook for real on one machine: a kube-apiserver and
 // etcd started by controller-runtime's envtest, KubeVirt's CRDs with their real schemas,
-// the webhook configurations shipped in config/webhook (their service swapped for a local
-// URL), and the webhook binary itself serving over TLS. The envtest suite and `make demo`
+// the webhook's own CRD (LinkStatePolicy, config/crd) and the webhook configurations
+// shipped in config/webhook (their service swapped for a local URL), and the webhook
+// binary itself serving over TLS. The envtest suite and `make demo`
 // both use it; StartWebhook alone runs the binary where the load and reliability tests
 // (and the chart's hook test) need it, and WarningRecorder and LogBuffer collect what
 // clients and processes report.
@@ -109,7 +110,11 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 		return e, err
 	}
 	e.Env = &envtest.Environment{
-		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs, Paths: opts.CRDPaths},
+		// KubeVirt's CRDs, the webhook's own (LinkStatePolicy) as config/crd ships it, and
+		// the caller's (opts.CRDPaths). envtest waits 10 s for them to be served by
+		// default: not enough on a busy 2-core machine.
+		CRDInstallOptions: envtest.CRDInstallOptions{CRDs: crdObjs, Paths: append([]string{ShippedCRDs()}, opts.CRDPaths...),
+			MaxTime: time.Minute},
 		WebhookInstallOptions: webhooks,
 		ErrorIfCRDPathMissing: true,
 	}
@@ -127,6 +132,9 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	}
 	return e, e.StartWebhook(ctx, opts.WebhookArgs...)
 }
+
+// ShippedCRDs is the directory of the CRDs the webhook ships (config/crd/bases).
+func ShippedCRDs() string { return filepath.Join(Root(), "config", "crd", "bases") }
 
 // loadShippedWebhooks reads config/webhook and points every webhook at the local server
 // by URL, keeping its path. (envtest would do the swap itself, but joins host and path

@@ -36,6 +36,9 @@ type WebhookOptions struct {
 	Log io.Writer
 	// ReadyWithin bounds the wait for /readyz; zero means 60s.
 	ReadyWithin time.Duration
+	// NoWait returns as soon as the process runs, for tests of what happens before it is
+	// ready (Checks tells which readiness checks pass).
+	NoWait bool
 }
 
 // Webhook is a running webhook binary.
@@ -102,6 +105,9 @@ func StartWebhook(ctx context.Context, opts WebhookOptions) (*Webhook, error) {
 		exited:    make(chan struct{}),
 	}
 	go func() { w.exitErr = cmd.Wait(); close(w.exited) }()
+	if opts.NoWait {
+		return w, nil
+	}
 	limit := opts.ReadyWithin
 	if limit == 0 {
 		limit = 60 * time.Second
@@ -144,6 +150,17 @@ func (w *Webhook) Ready() error {
 		return fmt.Errorf("/readyz: HTTP %d: %s", resp.StatusCode, body)
 	}
 	return nil
+}
+
+// Checks is /readyz?verbose: one line per readiness check, "[+]name ok" or "[-]name failed".
+func (w *Webhook) Checks() (string, error) {
+	resp, err := probeClient.Get("http://" + w.ProbeAddr + "/readyz?verbose")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return string(body), err
 }
 
 // PID is the process id of the webhook (of taskset's exec of it: the same process).

@@ -45,6 +45,7 @@ func TestCheckIsWebhookCheck(t *testing.T) {
 		webhook := run(env.Binary, append([]string{"check"}, args...)...)
 		plugin := run(plugin, append([]string{"check"}, args...)...)
 		plugin.stderr = strings.ReplaceAll(plugin.stderr, "kubectl linkstate check", "webhook check")
+		plugin.stdout = strings.ReplaceAll(plugin.stdout, "kubectl linkstate check", "webhook check") // -h
 		if diff := cmp.Diff(webhook, plugin, cmp.AllowUnexported(result{})); diff != "" {
 			t.Errorf("check %q (-webhook +plugin):\n%s", args, diff)
 		}
