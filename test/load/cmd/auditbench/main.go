@@ -7,6 +7,10 @@
 //     resident memory against the same binary without --audit, and how fast one change
 //     reaches its Report;
 //
+//   - measures admission (a VM create's mutating and validating reviews, posted by
+//     -admission-concurrency workers) with no audit, during the first full scan, and once
+//     it has ended: p50 and p99 of each;
+//
 //   - compares the two Report layouts at that size: one Report per object (what the
 //     binary writes) and one per namespace (written here, from the same results): objects,
 //     bytes stored, time to write them all, and bytes written for one change.
@@ -17,6 +21,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -43,8 +48,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/linkstate-webhook/linkstate-webhook/internal/testpki"
+	"github.com/linkstate-webhook/linkstate-webhook/internal/workload"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/audit"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/server"
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
 	"github.com/linkstate-webhook/linkstate-webhook/test/load"
 )
@@ -55,6 +62,7 @@ type options struct {
 	layouts    bool
 	verbose    bool
 	rescanWait time.Duration
+	admission  int
 }
 
 func main() {
@@ -66,6 +74,7 @@ func main() {
 	flag.Float64Var(&o.qps, "audit-qps", audit.DefaultQPS, "--audit-qps of the binary, and the rate the per-namespace layout is written at")
 	flag.BoolVar(&o.layouts, "layouts", true, "also write and measure the per-namespace layout")
 	flag.DurationVar(&o.rescanWait, "rescan-interval", 0, "--audit-interval of the measured binary (0: long enough for the first scan to end first)")
+	flag.IntVar(&o.admission, "admission-concurrency", 2, "admission reviews in flight while measuring its latency (0: do not measure)")
 	flag.BoolVar(&o.verbose, "v", false, "show the webhook's and the API server's output")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -96,17 +105,18 @@ func run(ctx context.Context, o options) error {
 	}
 	fmt.Printf("stored %d VMs in %v (%.0f/s)\n", o.pop.VMs, took.Round(time.Second), float64(o.pop.VMs)/took.Seconds())
 
-	certDir, err := certificates()
+	certDir, ca, err := certificates()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(certDir)
+	pool = ca.Pool()
 
-	base, err := memoryWithoutAudit(ctx, env, certDir, log)
+	base, err := memoryWithoutAudit(ctx, env, certDir, o, log)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nwebhook without --audit: RSS %s (peak %s)\n", mib(base.rss), mib(base.peak))
+	fmt.Printf("\nwebhook without --audit: RSS %s (peak %s); admission %s\n", mib(base.rss), mib(base.peak), base.admission)
 
 	object, err := perObject(ctx, env, certDir, o, log)
 	if err != nil {
@@ -130,7 +140,51 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-type memory struct{ rss, peak int64 }
+type memory struct {
+	rss, peak int64
+	admission latency
+}
+
+// latency is what admission's answers took over a window.
+type latency struct {
+	reviews  int
+	p50, p99 time.Duration
+	failed   int
+}
+
+func (l latency) String() string {
+	if l.reviews == 0 {
+		return "not measured"
+	}
+	return fmt.Sprintf("p50 %v, p99 %v over %d reviews (%d failed)", l.p50.Round(10*time.Microsecond), l.p99.Round(10*time.Microsecond), l.reviews, l.failed)
+}
+
+// pool trusts the webhook's serving certificate.
+var pool *x509.CertPool
+
+// admissionLoad posts a VM create's two reviews in turn until stopped.
+func admissionLoad(ctx context.Context, w *harness.Webhook, o options) (*load.Runner, error) {
+	if o.admission == 0 {
+		return nil, nil
+	}
+	requests := []load.Request{
+		{Path: server.PathMutateVM, UID: "auditbench-mutate", Body: workload.Review("auditbench-mutate", workload.Create,
+			workload.VM("bench-0", "audit-bench", 4, false), nil)},
+		{Path: server.PathValidateVM, UID: "auditbench-validate", Body: workload.Review("auditbench-validate", workload.Create,
+			workload.VM("bench-0", "audit-bench", 4, true), nil)},
+	}
+	return load.Start(ctx, load.Config{Addr: w.Addr, RootCAs: pool, Requests: requests, Concurrency: o.admission})
+}
+
+func stopLoad(r *load.Runner) latency {
+	if r == nil {
+		return latency{}
+	}
+	r.Stop()
+	res := r.Wait()
+	l, _ := res.Window()
+	return latency{reviews: len(l), p50: load.Percentile(l, 50), p99: load.Percentile(l, 99), failed: len(res.Failures())}
+}
 
 type layout struct {
 	name                      string
@@ -140,20 +194,20 @@ type layout struct {
 	err                       error
 }
 
-func certificates() (string, error) {
+func certificates() (string, *testpki.CA, error) {
 	ca, err := testpki.NewCA("auditbench CA")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	dir, err := os.MkdirTemp("", "auditbench-certs-")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	certPEM, keyPEM, err := ca.IssueLoopback("auditbench serving", 1)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return dir, testpki.WriteInPlace(dir, certPEM, keyPEM)
+	return dir, ca, testpki.WriteInPlace(dir, certPEM, keyPEM)
 }
 
 func start(ctx context.Context, env *harness.Env, certDir string, log io.Writer, args ...string) (*harness.Webhook, string, error) {
@@ -168,15 +222,20 @@ func start(ctx context.Context, env *harness.Env, certDir string, log io.Writer,
 	return w, metrics, err
 }
 
-func memoryWithoutAudit(ctx context.Context, env *harness.Env, certDir string, log io.Writer) (memory, error) {
+func memoryWithoutAudit(ctx context.Context, env *harness.Env, certDir string, o options, log io.Writer) (memory, error) {
 	w, _, err := start(ctx, env, certDir, log)
 	if err != nil {
 		return memory{}, err
 	}
 	defer w.Stop(30 * time.Second)
-	time.Sleep(5 * time.Second)
+	r, err := admissionLoad(ctx, w, o)
+	if err != nil {
+		return memory{}, err
+	}
+	time.Sleep(15 * time.Second)
+	l := stopLoad(r)
 	rss, peak, err := w.Memory()
-	return memory{rss, peak}, err
+	return memory{rss, peak, l}, err
 }
 
 // perObject runs the binary with --audit and measures its scans, its memory, one change,
@@ -193,7 +252,12 @@ func perObject(ctx context.Context, env *harness.Env, certDir string, o options,
 	}
 	defer func() { _ = w.Stop(30 * time.Second) }()
 	ready := time.Now()
+	during, err := admissionLoad(ctx, w, o)
+	if err != nil {
+		return layout{}, err
+	}
 	first, err := waitScan(ctx, metrics, 0, 2*time.Hour)
+	duringScan := stopLoad(during)
 	if err != nil {
 		return layout{}, err
 	}
@@ -204,6 +268,13 @@ func perObject(ctx context.Context, env *harness.Env, certDir string, o options,
 	}
 	fmt.Printf("webhook with --audit, leader: first full scan %v (of which judging and writing %v), %v Report writes; RSS %s (peak %s)\n",
 		sinceReady.Round(100*time.Millisecond), first.took.Round(time.Millisecond), first.writes, mib(rss), mib(peak))
+	fmt.Printf("  admission during that scan: %s\n", duringScan)
+	after, err := admissionLoad(ctx, w, o)
+	if err != nil {
+		return layout{}, err
+	}
+	time.Sleep(15 * time.Second)
+	fmt.Printf("  admission after it, no scan running: %s\n", stopLoad(after))
 
 	// A rescan with nothing to write: a second leader term (the binary restarted) lists
 	// the Reports, finds every hash current and writes nothing.
