@@ -37,20 +37,31 @@ type Result struct {
 	Field string
 }
 
-// FromFindings turns the findings of one object into results of policy: denials fail,
-// warnings warn. Findings without a text (none today) are skipped rather than reported
-// empty.
+// FromFindings turns the findings of one object into results: denials fail, warnings
+// warn, and an Audit-mode policy's record is what it would do if enforced. A finding a
+// LinkStatePolicy gave is that policy's; the others are policy's (BuiltinPolicy).
+// Findings without a text (none today) are skipped rather than reported empty.
 func FromFindings(policy string, fs finding.Findings) []Result {
 	out := make([]Result, 0, len(fs))
 	for _, f := range fs {
 		r := Result{Policy: policy, Rule: string(f.Rule)}
+		if f.Policy != "" {
+			r.Policy = f.Policy
+		}
 		switch {
 		case f.Err != nil:
 			r.Result, r.Message, r.Field = Fail, f.Err.Error(), f.Err.Field
 		case f.Warning != "":
-			// A warning starts with its field's path (see finding.Warn).
 			r.Result, r.Message = Warn, f.Warning
-			if fld, _, ok := strings.Cut(f.Warning, ": "); ok {
+			if f.Audited {
+				var ok bool
+				if r.Result, ok = auditedOutcome(f); !ok {
+					continue
+				}
+			}
+			// A warning starts with its field's path (see finding.Warn).
+			r.Field = f.Field
+			if fld, _, ok := strings.Cut(f.Warning, ": "); ok && r.Field == "" {
 				r.Field = fld
 			}
 		default:

@@ -30,6 +30,26 @@ func TestFromFindings(t *testing.T) {
 	}
 }
 
+// A LinkStatePolicy's findings are its own; an Audit-mode record is what it would do if
+// enforced, and a record that it would allow (relaxing a rule) is no violation.
+func TestFromPolicyFindings(t *testing.T) {
+	state := field.NewPath("spec", "domain", "devices", "interfaces").Index(1).Child("state").String()
+	fs := finding.Findings{
+		{Rule: finding.RulePolicyState, Err: &field.Error{Type: field.ErrorTypeForbidden, Field: state, Detail: "no"}, Policy: "p"},
+		{Rule: finding.RulePolicyNetwork, Warning: state + `: LinkStatePolicy "q" (Audit): L2 would deny: protected`, Field: state, Policy: "q", Audited: true},
+		{Rule: finding.RuleDefaultNetDown, Warning: state + `: LinkStatePolicy "q" (Audit): P1 would warn: probes`, Field: state, Policy: "q", Audited: true},
+		{Rule: finding.RuleDefaultNetDown, Warning: state + `: LinkStatePolicy "q" (Audit): P1 would be allowed: probes`, Field: state, Policy: "q", Audited: true},
+	}
+	want := []Result{
+		{Policy: "p", Rule: "L1", Result: Fail, Field: state, Message: state + ": Forbidden: no"},
+		{Policy: "q", Rule: "L2", Result: Fail, Field: state, Message: fs[1].Warning},
+		{Policy: "q", Rule: "P1", Result: Warn, Field: state, Message: fs[2].Warning},
+	}
+	if diff := cmp.Diff(want, FromFindings(BuiltinPolicy, fs)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 func TestSortedIsTotal(t *testing.T) {
 	a := []Result{
 		{Policy: "p", Rule: "L1", Field: "f[1]", Message: "m"},

@@ -26,6 +26,8 @@ const (
 	// cluster, and the queue never holds (nor, Go maps never shrinking, keeps the memory
 	// of) every object at once.
 	chunk = 256
+	// statusPeriod paces the policies' status writes: a burst of changes is one write.
+	statusPeriod = 2 * time.Second
 )
 
 // Options tune a Scanner.
@@ -50,6 +52,9 @@ type Scanner struct {
 	now      func() time.Time
 	// Index is who violates what now; empty while not scanning.
 	Index *Index
+	// Status, if set, is told what the scan found, for the policies' status: once the
+	// term's first full scan has ended, then every statusPeriod while anything changes.
+	Status StatusWriter
 
 	// Full scans asked for, coalesced: one pending scan covers any number of requests.
 	scanRequests chan struct{}
@@ -142,10 +147,19 @@ func (s *Scanner) Run(ctx context.Context) error {
 	}
 	ticker := time.NewTicker(s.opts.Interval)
 	defer ticker.Stop()
+	statusTicker := time.NewTicker(statusPeriod)
+	defer statusTicker.Stop()
+	written := map[string]string{}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-statusTicker.C:
+			if s.Status != nil && s.Scans() > 0 {
+				if err := s.Status.WriteStatuses(ctx, s.Index, written); err != nil && ctx.Err() == nil {
+					s.log.Error(err, "policy status not written; trying again")
+				}
+			}
 		case <-ticker.C:
 			s.requestScan(true)
 		case ns := <-invalidations:

@@ -265,9 +265,10 @@ func (s *Stored) Subject() *Subject {
 		Name:      s.Name,
 		Deleting:  s.Deleting,
 		Running:   s.Running,
+		Labels:    s.LabelMap(),
 		Spec:      s.Spec(),
 	}
-	return &Subject{Object: obj, UID: s.UID, Labels: s.LabelMap()}
+	return &Subject{Object: obj, UID: s.UID, Labels: obj.Labels}
 }
 
 // The informers need a runtime.Object with metadata to key and index what they store.

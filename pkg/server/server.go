@@ -159,8 +159,17 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	if opts.Audit.Enabled {
+		// The audit judges with the rules and the policies, and everything again when the
+		// policies in force change.
 		judge = audit.NewBuiltin(resolver)
-		leader, err := audit.New(opts.RestConfig, opts.Audit, judge)
+		policies := opts.Policies
+		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+			audit.WatchPolicies(ctx, policies, judge, time.Second)
+			return nil
+		})); err != nil {
+			return nil, fmt.Errorf("adding the audit's policy watch: %w", err)
+		}
+		leader, err := audit.New(opts.RestConfig, opts.Audit, audit.NewPolicies(judge, policies))
 		if err != nil {
 			return nil, fmt.Errorf("building the audit: %w", err)
 		}

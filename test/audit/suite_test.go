@@ -22,6 +22,7 @@ import (
 	v1 "kubevirt.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/linkstate-webhook/linkstate-webhook/api/v1alpha1"
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
 )
 
@@ -74,7 +75,7 @@ func run(m *testing.M) int {
 		}
 	}()
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{v1.AddToScheme, reportsv1alpha1.AddToScheme, corev1.AddToScheme, coordinationv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{v1.AddToScheme, reportsv1alpha1.AddToScheme, corev1.AddToScheme, coordinationv1.AddToScheme, v1alpha1.AddToScheme} {
 		if err := add(scheme); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

@@ -507,10 +507,13 @@ var wantRBACRules = []rbacv1.PolicyRule{
 }
 
 // auditClusterRules is what it may do with the audit (the default): also list and watch
-// VMs and VMIs, and write Reports (its Lease is in a Role of its own namespace).
+// VMs and VMIs, write Reports and patch the policies' status with their violations (its
+// Lease is in a Role of its own namespace).
 var auditClusterRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances"}, Verbs: []string{"get", "list", "watch"}},
-	wantRBACRules[1], wantRBACRules[2], wantRBACRules[3],
+	wantRBACRules[1],
+	{APIGroups: []string{"linkstate.kubevirt.io"}, Resources: []string{"linkstatepolicies/status"}, Verbs: []string{"update", "patch"}},
+	wantRBACRules[3],
 	{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachines"}, Verbs: []string{"list", "watch"}},
 	{APIGroups: []string{"openreports.io"}, Resources: []string{"reports"}, Verbs: []string{"list", "create", "patch", "delete"}},
 }
