@@ -1,14 +1,16 @@
 // Package audit judges what already runs: every VirtualMachine and VirtualMachineInstance
-// in the cluster, against the built-in rules (and, through the Judge seam, anything else
-// that finds against a standing object), and publishes the answer as OpenReports
+// in the cluster, against the built-in rules and every LinkStatePolicy (all modes; through
+// the Judge seam), and publishes the answer as OpenReports
 // (openreports.io/v1alpha1 Report), one per object with findings, owner-referenced so it
 // goes with the object.
 //
 // The parts, from pure to live:
 //   - results.go, report.go: findings → results → a Report and its content hash (pure);
-//   - judge.go: the Judge seam and the built-in judge;
+//   - judge.go, policies.go: the Judge seam, the built-in judge and the one that adds the
+//     LinkStatePolicies (and asks for a rescan when they change);
 //   - transform.go: what the informer caches keep of a VM or VMI (only what rules read);
-//   - index.go: who violates what, for the gauges (and anyone who asks for offenders);
+//   - index.go: who violates what, for the gauges and the policies' offenders;
+//   - status.go: each policy's status.violations and first offenders;
 //   - writer.go: Reports created, updated and deleted through the API server;
 //   - scanner.go: informers, a work queue and its own workers (never admission's), full
 //     rescans;
