@@ -53,7 +53,7 @@ var (
 	readiness atomic.Pointer[[]healthz.Checker]
 	ready     = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "linkstate_webhook_ready",
-		Help: "1 while this replica's /readyz checks pass (it serves reviews over TLS, is not draining, knows its dialect), else 0.",
+		Help: "1 while this replica's /readyz checks pass (it serves reviews over TLS, is not draining, knows its dialect, has loaded the LinkStatePolicies), else 0.",
 	}, func() float64 {
 		checks := readiness.Load()
 		if checks == nil {

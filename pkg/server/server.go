@@ -201,6 +201,10 @@ func New(opts Options) (*Server, error) {
 			ready = append(ready, c.check)
 		}
 	}
+	// The policies' readiness check is the watch's own (cluster.Setup adds it to /readyz).
+	if w, ok := opts.Policies.(*cluster.Watch); ok {
+		ready = append(ready, w.Checker())
+	}
 	reportReadiness(ready)
 	return s, nil
 }
