@@ -9,6 +9,7 @@
 #   hack/tools.sh cert-manager-crds          directory of cert-manager's CRD manifests
 #   hack/tools.sh prometheus-operator-crds   directory of the Prometheus Operator's CRD manifests
 #   hack/tools.sh krew                       path of the krew binary (kubectl-linkstate's manifest test)
+#   hack/tools.sh gator                      path of Gatekeeper's gator (make check-bench compares check with it)
 #
 # None of them is a requirement in go.mod: helm and controller-gen pin their own Kubernetes libraries, and
 # cert-manager needs a newer Kubernetes line than this project builds on. The CRD modules
@@ -20,6 +21,7 @@ CONTROLLER_TOOLS_VERSION="${CONTROLLER_TOOLS_VERSION:-v0.19.0}"   # generates fo
 CERT_MANAGER_VERSION="${CERT_MANAGER_VERSION:-v1.21.2}"
 PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.85.0}"
 KREW_VERSION="${KREW_VERSION:-v0.4.3}"
+GATOR_VERSION="${GATOR_VERSION:-v3.23.1}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${LINKSTATE_CACHE:-$root/.cache}/tools"
 
@@ -80,8 +82,12 @@ prometheus-operator-crds)
 krew)
   install_from_module sigs.k8s.io/krew/cmd/krew "$KREW_VERSION" krew
   ;;
+gator)
+  # Gatekeeper's offline policy tester: about 5 minutes and 1.4 GB of memory to build.
+  install_from_module github.com/open-policy-agent/gatekeeper/v3/cmd/gator "$GATOR_VERSION" gator
+  ;;
 *)
-  echo "usage: $0 helm|controller-gen|cert-manager-crds|prometheus-operator-crds|krew" >&2
+  echo "usage: $0 helm|controller-gen|cert-manager-crds|prometheus-operator-crds|krew|gator" >&2
   exit 2
   ;;
 esac

@@ -25,31 +25,68 @@ import (
 // Decoder decodes JSON objects into a T, reading only the members T has fields for.
 type Decoder[T any] struct {
 	tree keepTree // nil: T cannot be described as a tree, nothing is pruned
+	// fold keeps the members a case-insensitive decoder may read, for encoding/json.
+	fold      bool
+	unmarshal func([]byte, any) error
 }
 
-// NewDecoder describes T once; the Decoder is safe for concurrent use.
+// NewDecoder describes T once; the Decoder is safe for concurrent use. It decodes as the
+// API server does, with sigs.k8s.io/json: member names match case-sensitively (unlike
+// encoding/json, "State" is not "state") and integers stay integers in interface values.
 func NewDecoder[T any]() *Decoder[T] {
 	tree, _ := structTree(reflect.TypeFor[T]())
-	return &Decoder[T]{tree: tree}
+	return &Decoder[T]{tree: tree, unmarshal: utiljson.UnmarshalCaseSensitivePreserveInts}
 }
 
-// Unmarshal decodes raw into into, matching member names case-sensitively as the API
-// server does (unlike encoding/json, "State" is not "state"). An error always comes from
-// decoding the whole of raw, so its message does not depend on the shortcut.
+// NewFoldingDecoder is NewDecoder for code that decodes with encoding/json, whose member
+// names match case-insensitively ("KIND" is read as "kind"): it keeps, besides the members
+// T has fields for, every member whose name equals one of those but for case, and every
+// member whose name is not ASCII (Unicode case folding turns some letters into ASCII ones,
+// like the Kelvin sign into K), and decodes with encoding/json — so it reads what
+// json.Unmarshal reads.
+func NewFoldingDecoder[T any]() *Decoder[T] {
+	tree, _ := structTree(reflect.TypeFor[T]())
+	return &Decoder[T]{tree: tree, fold: true, unmarshal: json.Unmarshal}
+}
+
+// Unmarshal decodes raw into into. An error always comes from decoding the whole of raw,
+// so its message does not depend on the shortcut.
 func (d *Decoder[T]) Unmarshal(raw []byte, into *T) error {
-	if pruned, ok := prune(raw, d.tree); ok {
-		if utiljson.UnmarshalCaseSensitivePreserveInts(pruned, into) == nil {
+	if pruned, ok := prune(raw, d.tree, d.fold); ok {
+		if d.unmarshal(pruned, into) == nil {
 			return nil
 		}
 		var zero T
 		*into = zero
 	}
-	return utiljson.UnmarshalCaseSensitivePreserveInts(raw, into)
+	return d.unmarshal(raw, into)
 }
 
 // keepTree names the members to keep at one level of a JSON object: a nil subtree keeps
 // the member whole; a non-nil one keeps only its own members, when the value is an object.
 type keepTree map[string]keepTree
+
+// folded is what a case-insensitive decoder may make of key, which names no member
+// exactly: the subtree of the one member it equals but for case; the whole value when it
+// equals several, or holds a byte outside ASCII (Unicode folding may make it any name).
+func (t keepTree) folded(key []byte) (sub keepTree, keep bool) {
+	for _, c := range key {
+		if c >= 0x80 {
+			return nil, true
+		}
+	}
+	matches := 0
+	for name, s := range t {
+		if len(name) == len(key) && strings.EqualFold(name, string(key)) {
+			sub, keep = s, true
+			matches++
+		}
+	}
+	if matches > 1 {
+		return nil, true
+	}
+	return sub, keep
+}
 
 // maxPruneDepth bounds prune's recursion. KubeVirt objects nest a dozen levels; anything
 // deeper is left to encoding/json, which has its own limit.
@@ -72,18 +109,34 @@ func structTree(t reflect.Type) (tree keepTree, ok bool) {
 	tree = keepTree{}
 	for i := range t.NumField() {
 		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if f.Anonymous {
-			return nil, false // embedded fields promote members: keep the value whole
+			// An embedded struct promotes its members (metav1.TypeMeta its apiVersion and
+			// kind). Anything subtler — a tag, an embedded pointer or other type, a promoted
+			// name that collides with another — keeps the value whole.
+			promoted, ok := structTree(f.Type)
+			if !ok || name != "" || f.Type.Kind() != reflect.Struct {
+				return nil, false
+			}
+			for n, sub := range promoted {
+				if _, taken := tree[n]; taken {
+					return nil, false
+				}
+				tree[n] = sub
+			}
+			continue
 		}
 		if !f.IsExported() {
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		switch name {
 		case "-":
 			continue
 		case "":
 			name = f.Name
+		}
+		if _, taken := tree[name]; taken {
+			return nil, false
 		}
 		if sub, ok := structTree(f.Type); ok {
 			tree[name] = sub
@@ -96,11 +149,11 @@ func structTree(t reflect.Type) (tree keepTree, ok bool) {
 
 // prune returns the JSON object raw with only the members tree names, or ok false when
 // raw must be decoded whole (see above).
-func prune(raw []byte, tree keepTree) (out []byte, ok bool) {
+func prune(raw []byte, tree keepTree, fold bool) (out []byte, ok bool) {
 	if tree == nil {
 		return nil, false
 	}
-	p := pruner{in: raw, out: make([]byte, 0, 1024)}
+	p := pruner{in: raw, out: make([]byte, 0, 1024), fold: fold}
 	p.space()
 	if p.pos >= len(p.in) || p.in[p.pos] != '{' || !p.object(tree, 1) {
 		return nil, false
@@ -113,9 +166,10 @@ func prune(raw []byte, tree keepTree) (out []byte, ok bool) {
 }
 
 type pruner struct {
-	in  []byte
-	pos int
-	out []byte
+	in   []byte
+	pos  int
+	out  []byte
+	fold bool // see NewFoldingDecoder
 }
 
 // object reads the object at pos, appending its kept members to out.
@@ -147,6 +201,9 @@ func (p *pruner) object(tree keepTree, depth int) bool {
 		p.pos++
 		p.space()
 		sub, keep := tree[string(key)]
+		if !keep && p.fold {
+			sub, keep = tree.folded(key)
+		}
 		if keep {
 			if kept > 0 {
 				p.out = append(p.out, ',')

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	v1 "kubevirt.io/api/core/v1"
 	utiljson "sigs.k8s.io/json"
 
@@ -74,8 +75,17 @@ func TestKeepTreeFollowsTheShapes(t *testing.T) {
 		"custom unmarshaler": {keepTreeOf[struct {
 			Raw json.RawMessage `json:"raw"`
 		}](), keepTree{"raw": nil}},
+		// An embedded struct promotes its members, as encoding/json reads them.
 		"embedded": {keepTreeOf[struct {
 			objectMeta
+			Spec string `json:"spec"`
+		}](), keepTree{"deletionTimestamp": nil, "generateName": nil, "name": nil, "namespace": nil, "spec": nil}},
+		"embedded, with a name promoted twice": {keepTreeOf[struct {
+			objectMeta
+			Name string `json:"name"`
+		}](), nil},
+		"embedded pointer": {keepTreeOf[struct {
+			*objectMeta
 		}](), nil},
 	}
 	for name, tc := range tests {
@@ -143,7 +153,7 @@ func TestPrune(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, ok := prune([]byte(tc.raw), tree)
+			got, ok := prune([]byte(tc.raw), tree, false)
 			switch {
 			case tc.want == "" && ok:
 				t.Errorf("prune kept %s, want it to give up", got)
@@ -169,6 +179,8 @@ func FuzzDecodePrunedEqualsFull(f *testing.F) {
 		`{"metadata":{"annotations":{"linkstate.kubevirt.io/interfaces":"{\"a\":\"linkUp\"}","x":1}},"spec":{"vmiName":"v"}}`,
 		`{"a":[-0.5e+10,0,12,1E3,true,false,null,"\u00e9\n"]}`,
 		`{"spec":` + strings.Repeat(`{"a":`, 100) + `1` + strings.Repeat(`}`, 100) + `}`,
+		`{"KIND":"VirtualMachine","ApiVersion":"v1","METADATA":{"Name":"x"},"kind":"y","items":[{"a":1}]}`,
+		"{\"\u212aind\":\"List\",\"apiVersion\":\"v1\"}",
 		`[1]`, `null`, `{`, `{"a":01}`, "{\"a\":\"\x01\"}", `{"a":"\ud800"}`, "{\"a\":\"\xff\"}",
 	} {
 		f.Add([]byte(seed))
@@ -179,7 +191,57 @@ func FuzzDecodePrunedEqualsFull(f *testing.F) {
 		samePrunedAndFull[vmDocument](t, raw)
 		samePrunedAndFull[vmiDocument](t, raw)
 		samePrunedAndFull[migrationShape](t, raw)
+		sameFoldingAndFull[headShape](t, raw)
 	})
+}
+
+// sameFoldingAndFull holds the folding decoder to what json.Unmarshal reads.
+func sameFoldingAndFull[T any](t *testing.T, raw []byte) {
+	t.Helper()
+	var fast, full T
+	fastErr := NewFoldingDecoder[T]().Unmarshal(raw, &fast)
+	fullErr := json.Unmarshal(raw, &full)
+	if fmt.Sprint(fastErr) != fmt.Sprint(fullErr) {
+		t.Fatalf("%T: error through prune = %v, json.Unmarshal = %v", fast, fastErr, fullErr)
+	}
+	if fastErr == nil && !reflect.DeepEqual(fast, full) {
+		t.Fatalf("%T: through prune %+v, json.Unmarshal %+v", fast, fast, full)
+	}
+}
+
+// headShape is what the offline check reads of every manifest first, with encoding/json.
+type headShape struct {
+	metav1.TypeMeta
+	Metadata struct {
+		Name         string `json:"name"`
+		GenerateName string `json:"generateName"`
+		Namespace    string `json:"namespace"`
+	} `json:"metadata"`
+	Items []json.RawMessage `json:"items"`
+}
+
+// The folding decoder keeps what encoding/json may read case-insensitively.
+func TestFoldingPrune(t *testing.T) {
+	tree := NewFoldingDecoder[headShape]().tree
+	tests := map[string]struct{ raw, want string }{
+		"exact and folded names, in order": {
+			raw:  `{"KIND":"a","spec":{},"kind":"b","MetaData":{"NAME":"n","labels":{}},"Items":[1]}`,
+			want: `{"KIND":"a","kind":"b","MetaData":{"NAME":"n"},"Items":[1]}`,
+		},
+		"a name that is not ASCII is kept whole": {
+			raw:  "{\"\u212aind\":\"x\",\"m\u00e9ta\":{\"a\":1},\"other\":2}",
+			want: "{\"\u212aind\":\"x\",\"m\u00e9ta\":{\"a\":1}}",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, ok := prune([]byte(tc.raw), tree, true)
+			if !ok || string(got) != tc.want {
+				t.Errorf("prune = %s (ok %v)\nwant    %s", got, ok, tc.want)
+			}
+			sameFoldingAndFull[headShape](t, []byte(tc.raw))
+		})
+	}
 }
 
 func samePrunedAndFull[T any](t *testing.T, raw []byte) {

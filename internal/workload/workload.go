@@ -233,6 +233,19 @@ const (
 // Review is the AdmissionReview v1 the API server sends for a VirtualMachine: obj on
 // CREATE; obj and old on UPDATE. uid tells requests apart.
 func Review(uid string, op Op, obj, old map[string]any) []byte {
+	return review(uid, op, obj, old, map[string]any{
+		"username": "system:serviceaccount:argocd:argocd-application-controller",
+		"uid":      "0b8c2a8e-51f3-4a8d-8d57-3e0f7c1d9a11",
+		"groups":   []any{"system:serviceaccounts", "system:serviceaccounts:argocd", "system:authenticated"},
+		"extra": map[string]any{
+			"authentication.kubernetes.io/credential-id": []any{"JTI=7f1e6c2b-4f0a-4c1e-9d2a-0c5b6a7d8e9f"},
+			"authentication.kubernetes.io/node-name":     []any{"worker-3"},
+			"authentication.kubernetes.io/pod-name":      []any{"argocd-application-controller-0"},
+		},
+	})
+}
+
+func review(uid string, op Op, obj, old, user map[string]any) []byte {
 	meta := obj["metadata"].(map[string]any)
 	gvk := map[string]any{"group": "kubevirt.io", "version": "v1", "kind": "VirtualMachine"}
 	gvr := map[string]any{"group": "kubevirt.io", "version": "v1", "resource": "virtualmachines"}
@@ -243,17 +256,8 @@ func Review(uid string, op Op, obj, old map[string]any) []byte {
 	req := map[string]any{
 		"uid": uid, "kind": gvk, "resource": gvr, "requestKind": gvk, "requestResource": gvr,
 		"name": meta["name"], "namespace": meta["namespace"], "operation": string(op),
-		"userInfo": map[string]any{
-			"username": "system:serviceaccount:argocd:argocd-application-controller",
-			"uid":      "0b8c2a8e-51f3-4a8d-8d57-3e0f7c1d9a11",
-			"groups":   []any{"system:serviceaccounts", "system:serviceaccounts:argocd", "system:authenticated"},
-			"extra": map[string]any{
-				"authentication.kubernetes.io/credential-id": []any{"JTI=7f1e6c2b-4f0a-4c1e-9d2a-0c5b6a7d8e9f"},
-				"authentication.kubernetes.io/node-name":     []any{"worker-3"},
-				"authentication.kubernetes.io/pod-name":      []any{"argocd-application-controller-0"},
-			},
-		},
-		"object": obj, "oldObject": nil, "dryRun": false, "options": options,
+		"userInfo": user,
+		"object":   obj, "oldObject": nil, "dryRun": false, "options": options,
 	}
 	if op == Update {
 		req["oldObject"] = old
@@ -327,3 +331,47 @@ var cloudInitNetworkData = strings.Join([]string{
 	"    routes: [{to: 10.20.0.0/16, via: 10.20.30.1}]",
 	"",
 }, "\n")
+
+// SmallVM is the smallest VirtualMachine worth reviewing, as a user might write it: a
+// name, four interfaces (masquerade on the pod network, bridges on Multus networks, states
+// as in VM) and their networks, and nothing else.
+func SmallVM(defaulted bool) map[string]any {
+	ifaces := make([]any, 4)
+	networks := make([]any, 4)
+	for i := range 4 {
+		iface := map[string]any{"name": netName(i), "bridge": map[string]any{}}
+		networks[i] = map[string]any{"name": netName(i), "multus": map[string]any{"networkName": "tenant-" + netName(i)}}
+		state := ""
+		if i == 0 {
+			iface = map[string]any{"name": netName(i), "masquerade": map[string]any{}}
+			networks[i] = map[string]any{"name": netName(i), "pod": map[string]any{}}
+		} else {
+			state = secondaryStates[(i-1)%len(secondaryStates)]
+		}
+		if state == "" && defaulted {
+			state = "linkUp"
+		}
+		if state != "" {
+			iface["state"] = state
+		}
+		ifaces[i] = iface
+	}
+	return map[string]any{
+		"apiVersion": "kubevirt.io/v1",
+		"kind":       "VirtualMachine",
+		"metadata":   map[string]any{"name": "small", "namespace": "billing"},
+		"spec": map[string]any{
+			"runStrategy": "Always",
+			"template": map[string]any{"spec": map[string]any{
+				"domain":   map[string]any{"devices": map[string]any{"interfaces": ifaces}},
+				"networks": networks,
+			}},
+		},
+	}
+}
+
+// SmallReview is the create review of SmallVM (defaulted: as the validating webhook sees
+// it) by a user, about 1 KB with the review's envelope.
+func SmallReview(defaulted bool) []byte {
+	return review(CreateUID, Create, SmallVM(defaulted), nil, map[string]any{"username": "alice", "groups": []any{"system:authenticated"}})
+}

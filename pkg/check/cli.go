@@ -1,7 +1,6 @@
 package check
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -29,8 +28,8 @@ checked as the API server would and applied as the webhook would, with the label
 Namespaces found; a namespace not in the input has only its name label. Other kinds are
 skipped (and listed). PATH is a YAML or
 JSON file (several documents, kubectl's List unwrapped), a directory of them, or - (stdin).
-Input is read completely before anything is judged: bad input anywhere gives exit 2 and no
-verdicts.
+Each document is judged as it is read, but nothing is printed before all of the input has
+been read: bad input anywhere gives exit 2 and no verdicts.
 
 Exit status: 0 all allowed, 1 any denied, 2 bad input (or no documents at all) or usage.
 
@@ -96,77 +95,114 @@ func Main(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 	}
 
-	// Read everything before judging anything: a pipeline gets either a complete answer or
-	// an error, never a partial list.
-	var docs []Document
-	for _, f := range files {
-		d, err := readInput(f, stdin)
+	// --policy documents are few and small, and apply to every manifest: read first.
+	for _, f := range policyFiles {
+		err := readInput(f, stdin, func(doc Document) error {
+			if !PolicyOrNamespace(doc) {
+				return fmt.Errorf("--policy %s: %s is a %s %s: --policy reads LinkStatePolicies and Namespaces only (judge it with -f)",
+					f, doc.Source, doc.APIVersion, doc.Kind)
+			}
+			opts.Policies = append(opts.Policies, doc)
+			return nil
+		})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
 		}
-		docs = append(docs, d...)
 	}
-	if len(docs) == 0 {
+	opts.Groups = groups
+
+	// Each document is judged as it is read, but nothing is printed until all of the input
+	// has been: a pipeline gets either a complete answer or an error, never a partial list.
+	in := &replayable{r: stdin}
+	defer in.Close()
+	out, j, docs, err := judgeAll(files, in, cfg, opts, opts.Policies, *output == "json")
+	if err == nil && j.stale {
+		// A LinkStatePolicy or Namespace came after manifests it applies to: judge the
+		// input again, knowing all of them from the start.
+		_ = out.Close()
+		out, _, docs, err = judgeAll(files, in.replay(), cfg, opts, j.seen(), *output == "json")
+	}
+	defer out.Close()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if docs == 0 {
 		// A pipeline whose producer emitted nothing must not pass silently.
 		fmt.Fprintf(stderr, "%s: no documents in the input (%s): nothing to check\n", prog, strings.Join(files, ", "))
 		return 2
 	}
-	for _, f := range policyFiles {
-		d, err := readInput(f, stdin)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 2
-		}
-		for _, doc := range d {
-			if !PolicyOrNamespace(doc) {
-				fmt.Fprintf(stderr, "--policy %s: %s is a %s %s: --policy reads LinkStatePolicies and Namespaces only (judge it with -f)\n",
-					f, doc.Source, doc.APIVersion, doc.Kind)
-				return 2
-			}
-		}
-		opts.Policies = append(opts.Policies, d...)
+	if out.n == 0 {
+		fmt.Fprintf(stderr, "%s: no VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration or LinkStatePolicy among %d documents: nothing judged\n", prog, docs)
 	}
-	opts.Groups = groups
-	report := RunWith(docs, cfg, opts)
-	results := report.Results
-	if len(results) == 0 {
-		fmt.Fprintf(stderr, "%s: no VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration or LinkStatePolicy among %d documents: nothing judged\n", prog, len(docs))
+	if err := out.Print(stdout); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
 	}
-
-	if *output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if results == nil {
-			results = []Result{}
-		}
-		if err := enc.Encode(results); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 2
-		}
-	} else {
-		WriteReport(stdout, report)
-	}
-	for _, r := range results {
-		if !r.Allowed {
-			return 1
-		}
+	if out.denied > 0 {
+		return 1
 	}
 	return 0
 }
 
+// judgeAll judges the documents of files, seeded with the LinkStatePolicies and Namespaces
+// of seed and after the --policy documents' own verdicts, into a printer; docs counts the
+// documents of files.
+func judgeAll(files []string, stdin io.Reader, cfg linkstate.Config, opts Options, seed []Document, json bool) (out *printer, j *judge, docs int, err error) {
+	out = newPrinter(json)
+	j = newJudge(cfg, opts, out)
+	j.seed(seed)
+	for _, d := range opts.Policies {
+		j.document(d)
+	}
+	each := func(d Document) error {
+		docs++
+		j.document(d)
+		return out.err
+	}
+	for _, f := range files {
+		if err := readInput(f, stdin, each); err != nil {
+			return out, j, docs, err
+		}
+	}
+	j.finish()
+	return out, j, docs, out.err
+}
+
+// replayable is stdin, kept (spooled) as it is read, so that the input can be judged again.
+type replayable struct {
+	r    io.Reader
+	kept spool
+}
+
+func (s *replayable) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		if _, werr := s.kept.Write(p[:n]); werr != nil {
+			return n, werr
+		}
+	}
+	return n, err
+}
+
+// replay reads again what was read.
+func (s *replayable) replay() io.Reader { return s.kept.reader() }
+
+func (s *replayable) Close() error { return s.kept.Close() }
+
 // readInput reads a file, every manifest file under a directory (sorted, so the output is
-// stable), or stdin for "-".
-func readInput(path string, stdin io.Reader) ([]Document, error) {
+// stable), or stdin for "-", handing each document to each.
+func readInput(path string, stdin io.Reader, each func(Document) error) error {
 	if path == "-" {
-		return Parse("<stdin>", stdin)
+		return parseEach("<stdin>", stdin, each)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !info.IsDir() {
-		return parseFile(path)
+		return parseFile(path, each)
 	}
 	var paths []string
 	err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
@@ -182,28 +218,25 @@ func readInput(path string, stdin io.Reader) ([]Document, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("%s: no .yaml, .yml or .json files", path)
+		return fmt.Errorf("%s: no .yaml, .yml or .json files", path)
 	}
 	sort.Strings(paths)
-	var docs []Document
 	for _, p := range paths {
-		d, err := parseFile(p)
-		if err != nil {
-			return nil, err
+		if err := parseFile(p, each); err != nil {
+			return err
 		}
-		docs = append(docs, d...)
 	}
-	return docs, nil
+	return nil
 }
 
-func parseFile(path string) ([]Document, error) {
+func parseFile(path string, each func(Document) error) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	return Parse(path, f)
+	return parseEach(path, f, each)
 }

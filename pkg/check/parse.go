@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,8 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/linkstate-webhook/linkstate-webhook/internal/jsonprune"
 )
 
 // Document is one object read from a manifest, as JSON.
@@ -27,20 +27,31 @@ type Document struct {
 // items of a v1 List are returned one by one. Any document that is not a JSON object with
 // a kind is an error naming its source.
 func Parse(source string, r io.Reader) ([]Document, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bufio.NewReader(r), 4096)
 	var docs []Document
+	if err := parseEach(source, r, func(d Document) error {
+		docs = append(docs, d)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return docs, nil
+}
+
+// parseEach is Parse handing each document to each as soon as it is read; it stops at the
+// first error, each's included.
+func parseEach(source string, r io.Reader, each func(Document) error) error {
+	dec := newDocumentDecoder(r)
 	// n counts the documents that hold something: the decoder also returns a comment
 	// before the first "---" (a licence header) as a document of its own, and numbering
 	// it would make every source in the file one too high.
 	for n := 1; ; {
-		var raw json.RawMessage
-		err := dec.Decode(&raw)
+		raw, err := dec.Decode()
 		if errors.Is(err, io.EOF) {
-			return docs, nil
+			return nil
 		}
 		src := fmt.Sprintf("%s#%d", source, n)
 		if err != nil {
-			return nil, fmt.Errorf("%s, document %d: %w", source, n, err)
+			return fmt.Errorf("%s, document %d: %w", source, n, err)
 		}
 		if len(raw) == 0 || string(raw) == "null" {
 			continue
@@ -48,28 +59,44 @@ func Parse(source string, r io.Reader) ([]Document, error) {
 		n++
 		d, err := document(src, fmt.Sprintf("%s, document %d", source, n-1), raw)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		docs = append(docs, d...)
+		for _, doc := range d {
+			if err := each(doc); err != nil {
+				return err
+			}
+		}
 	}
 }
+
+// documentHead is what document reads of every manifest. It is an alias, not a type of
+// its own, so that a decoding error still spells the type out.
+type documentHead = struct {
+	metav1.TypeMeta
+	Metadata struct {
+		Name         string `json:"name"`
+		GenerateName string `json:"generateName"`
+		Namespace    string `json:"namespace"`
+	} `json:"metadata"`
+	Items []json.RawMessage `json:"items"`
+}
+
+// headDecoder reads what json.Unmarshal reads of a manifest, without scanning the members
+// the head has no fields for twice (see jsonprune).
+var headDecoder = jsonprune.NewFoldingDecoder[documentHead]()
 
 // document reads one document; src names it in results (file#n, file#n.items[i]) and
 // where in errors (file, document n, item i).
 func document(src, where string, raw json.RawMessage) ([]Document, error) {
-	var head struct {
-		metav1.TypeMeta
-		Metadata struct {
-			Name         string `json:"name"`
-			GenerateName string `json:"generateName"`
-			Namespace    string `json:"namespace"`
-		} `json:"metadata"`
-		Items []json.RawMessage `json:"items"`
-	}
 	if found := jsonKind(raw); found != "object" {
 		return nil, fmt.Errorf("%s: not a Kubernetes object: expected a mapping with apiVersion and kind, found %s", where, found)
 	}
-	if err := json.Unmarshal(raw, &head); err != nil {
+	var head documentHead
+	if err := headDecoder.Unmarshal(raw, &head); err != nil {
+		// The error as encoding/json words it, which unmarshalError knows how to read.
+		if jsonErr := json.Unmarshal(raw, new(documentHead)); jsonErr != nil {
+			err = jsonErr
+		}
 		return nil, fmt.Errorf("%s: not a Kubernetes object: %w", where, unmarshalError(err))
 	}
 	if head.Kind == "" {

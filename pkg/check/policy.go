@@ -52,55 +52,55 @@ func PolicyOrNamespace(d Document) bool {
 // policies are the LinkStatePolicies and Namespaces of a check's input.
 type policies struct {
 	source policy.Static
-	// verdicts are the policies' own results, by their Source: would the API server
-	// admit them, and would the webhook apply them.
-	verdicts map[string]Result
+	// docs are the documents added, in order, and results their verdicts (a policy's own
+	// result: would the API server admit it, and would the webhook apply it; nothing for a
+	// Namespace).
+	docs     []Document
+	results  []Result
+	compiled []*policy.Policy
 }
 
-// readPolicies compiles every LinkStatePolicy among docs as the cluster would: one the API
-// server would refuse is a denied result and applies to nothing, as it could not be
-// written; one it would admit but the webhook cannot apply (Ready False) is admitted with
-// a warning and applies to nothing either.
-func readPolicies(docs []Document) policies {
-	ps := policies{source: policy.Static{Namespaces: map[string]map[string]string{}}, verdicts: map[string]Result{}}
-	var compiled []*policy.Policy
-	for _, d := range docs {
-		gvk := d.GroupVersionKind()
-		if gvk == namespaceGVK {
-			ps.source.Namespaces[d.Name] = d.labels()
-			continue
-		}
-		if !isPolicy(gvk) {
-			continue
-		}
-		res := Result{Kind: v1alpha1.Kind, Name: d.Name, source: d.Source, Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
-		p := &v1alpha1.LinkStatePolicy{}
-		// Strict, as kubectl asks the API server to be: a misspelt field is an error, not
-		// a rule silently missing.
-		strict, err := utiljson.UnmarshalStrict(d.Raw, p)
-		switch {
-		case err != nil:
-			res.Causes = append(res.Causes, Cause{Message: "cannot be read as a LinkStatePolicy: " + err.Error()})
-		case len(strict) > 0:
-			for _, e := range strict {
-				res.Causes = append(res.Causes, Cause{Message: e.Error()})
-			}
-		}
-		for _, e := range policy.Validate(p) {
-			res.Causes = append(res.Causes, Cause{Field: e.Field, Message: e.ErrorBody()})
-		}
-		if len(res.Causes) == 0 {
-			res.Allowed = true
-			if c, err := policy.Compile(p); err != nil {
-				res.Warnings = append(res.Warnings, "not applied (its Ready condition would say so): "+err.Error())
-			} else {
-				compiled = append(compiled, c)
-			}
-		}
-		ps.verdicts[d.Source] = res
+func newPolicies() *policies {
+	return &policies{source: policy.Static{Namespaces: map[string]map[string]string{}, Set: policy.NewSet()}}
+}
+
+// add reads d, a LinkStatePolicy or a Namespace. A LinkStatePolicy is compiled as the
+// cluster would: one the API server would refuse is a denied result and applies to
+// nothing, as it could not be written; one it would admit but the webhook cannot apply
+// (Ready False) is admitted with a warning and applies to nothing either.
+func (ps *policies) add(d Document) {
+	ps.docs = append(ps.docs, d)
+	if d.GroupVersionKind() == namespaceGVK {
+		ps.source.Namespaces[d.Name] = d.labels()
+		ps.results = append(ps.results, Result{})
+		return
 	}
-	ps.source.Set = policy.NewSet(compiled...)
-	return ps
+	res := Result{Kind: v1alpha1.Kind, Name: d.Name, source: d.Source, Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
+	p := &v1alpha1.LinkStatePolicy{}
+	// Strict, as kubectl asks the API server to be: a misspelt field is an error, not
+	// a rule silently missing.
+	strict, err := utiljson.UnmarshalStrict(d.Raw, p)
+	switch {
+	case err != nil:
+		res.Causes = append(res.Causes, Cause{Message: "cannot be read as a LinkStatePolicy: " + err.Error()})
+	case len(strict) > 0:
+		for _, e := range strict {
+			res.Causes = append(res.Causes, Cause{Message: e.Error()})
+		}
+	}
+	for _, e := range policy.Validate(p) {
+		res.Causes = append(res.Causes, Cause{Field: e.Field, Message: e.ErrorBody()})
+	}
+	if len(res.Causes) == 0 {
+		res.Allowed = true
+		if c, err := policy.Compile(p); err != nil {
+			res.Warnings = append(res.Warnings, "not applied (its Ready condition would say so): "+err.Error())
+		} else {
+			ps.compiled = append(ps.compiled, c)
+			ps.source.Set = policy.NewSet(ps.compiled...)
+		}
+	}
+	ps.results = append(ps.results, res)
 }
 
 // notes say where a verdict may differ from the cluster's for want of input: a policy

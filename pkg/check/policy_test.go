@@ -2,6 +2,7 @@ package check
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -208,5 +209,73 @@ func TestPolicyFlag(t *testing.T) {
 	if code := Main("check", []string{"-f", vm, "--policy", vm}, nil, &stdout, &stderr); code != 2 ||
 		!strings.Contains(stderr.String(), "--policy reads LinkStatePolicies and Namespaces only") {
 		t.Errorf("a VM given as --policy: exit %d, want 2 with a reason; stderr:\n%s", code, stderr.String())
+	}
+}
+
+// Policies and Namespaces apply to the manifests before them too: the streamed check,
+// which meets them only after it has judged the VMs, judges the input again (stdin from
+// its spooled copy) and prints what judging everything at once prints.
+func TestPoliciesAfterTheManifestsApplyToThem(t *testing.T) {
+	input := strings.Join([]string{podDownVM("team-a"), podDownVM("other"), tenantNamespace, keepPodNetwork, auditUnplug}, "\n---\n")
+	file := filepath.Join(t.TempDir(), "input.yaml")
+	if err := os.WriteFile(file, []byte(input), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, asJSON := range []bool{false, true} {
+		for _, path := range []string{"-", file} {
+			source := "<stdin>"
+			if path != "-" {
+				source = file
+			}
+			docs, err := Parse(source, strings.NewReader(input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			report := RunWith(docs, linkstate.DefaultConfig(), Options{})
+			var want bytes.Buffer
+			args := []string{"-f", path}
+			if asJSON {
+				args = append(args, "-o", "json")
+				enc := json.NewEncoder(&want)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(report.Results); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				WriteReport(&want, report)
+			}
+			var stdout, stderr bytes.Buffer
+			if code := Main("check", args, strings.NewReader(input), &stdout, &stderr); code != 1 {
+				t.Errorf("-f %s, json %v: exit %d, want 1 (team-a/web denied by the policy after it)\n%s", path, asJSON, code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "L2: interface ") {
+				t.Errorf("-f %s, json %v: the policy after the VM did not apply to it:\n%s", path, asJSON, stdout.String())
+			}
+			if diff := cmp.Diff(want.String(), stdout.String()); diff != "" {
+				t.Errorf("-f %s, json %v (-all at once +streamed):\n%s", path, asJSON, diff)
+			}
+		}
+	}
+}
+
+// Documents parsed one by one share their Source ("input.yaml#1"): each policy is still
+// read, applied and reported on its own.
+func TestPoliciesWithTheSameSource(t *testing.T) {
+	var docs []Document
+	for _, m := range []string{tenantNamespace, keepPodNetwork, auditUnplug, podDownVM("team-a")} {
+		docs = append(docs, parse(t, m)...)
+	}
+	report := RunWith(docs, linkstate.DefaultConfig(), Options{User: "alice"})
+	var got []string
+	for _, r := range report.Results {
+		got = append(got, summary(r))
+	}
+	want := []string{
+		"LinkStatePolicy tenants: allowed",
+		"LinkStatePolicy watch: allowed",
+		"VirtualMachine team-a/web: denied [spec.template.spec.domain.devices.interfaces[0].state: " + denyPodDown + "] warnings [" + warnP1VM + "] audit [" + auditAbsent + "]",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	gomodjsonpatch "gomodules.xyz/jsonpatch/v2"
@@ -17,9 +16,7 @@ import (
 
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
-	"github.com/linkstate-webhook/linkstate-webhook/pkg/mutate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/review"
-	"github.com/linkstate-webhook/linkstate-webhook/pkg/validate"
 )
 
 // Result is the verdict on one VM or VMI. Causes and Warnings come from validating the
@@ -58,34 +55,19 @@ func Run(docs []Document, cfg linkstate.Config) (results []Result, skipped []Doc
 // migration is stamped from the VMI of the same namespace and name found among docs, as
 // the VMI would be stored (mutated).
 func RunWith(docs []Document, cfg linkstate.Config, opts Options) Report {
-	all := append(slices.Clip(opts.Policies), docs...)
-	policies := readPolicies(all)
-	// Offline, stamps are not signed: the validating reviewer compares each with the VMI
-	// in the input, which cannot change between the two calls.
-	migrations := migration.Options{VMIs: storedVMIs(docs, cfg), LookupTimeout: migration.DefaultLookupTimeout, LookupFailure: linkstate.ActionWarn}
-	rules := linkstate.Static(cfg)
-	var report Report
-	for _, d := range all {
-		gvk := d.GroupVersionKind()
-		switch k, ok := kindOf(gvk); {
-		case ok:
-			req := opts.request(k.GroupKind, d)
-			res := judge(k.GroupKind, d, req,
-				&mutate.Reviewer{Kind: k, Rules: rules}, &validate.Reviewer{Kind: k, Rules: rules, Policies: policies.source})
-			res.Notes = policies.notes(req.Namespace)
-			report.Results = append(report.Results, res)
-		case isMigration(gvk):
-			report.Results = append(report.Results, judge(migration.Kind, d, opts.request(migration.Kind, d),
-				&migration.Mutator{Rules: rules, Options: migrations}, &migration.Validator{Rules: rules, Options: migrations}))
-		case isPolicy(gvk):
-			report.Results = append(report.Results, policies.verdicts[d.Source])
-		case gvk == namespaceGVK:
-			report.Namespaces = append(report.Namespaces, d)
-		default:
-			report.Skipped = append(report.Skipped, d)
-		}
+	c := &collected{}
+	j := newJudge(cfg, opts, c)
+	// Policies and Namespaces apply to every document, those before them too.
+	j.seed(opts.Policies)
+	j.seed(docs)
+	for _, d := range opts.Policies {
+		j.document(d)
 	}
-	return report
+	for _, d := range docs {
+		j.document(d)
+	}
+	j.finish()
+	return c.report
 }
 
 // kindOf accepts both versions KubeVirt serves; they share one schema.
@@ -103,27 +85,6 @@ func isMigration(gvk schema.GroupVersionKind) bool {
 }
 
 func servedVersion(v string) bool { return v == "v1" || v == "v1alpha3" }
-
-// storedVMIs are the VMIs among docs as the API server would store them: mutated.
-func storedVMIs(docs []Document, cfg linkstate.Config) migration.VMISet {
-	set := migration.VMISet{}
-	for _, d := range docs {
-		if k, ok := kindOf(d.GroupVersionKind()); !ok || k.GroupKind != linkstate.VirtualMachineInstance.GroupKind {
-			continue
-		}
-		raw := d.Raw
-		resp := (&mutate.Reviewer{Kind: linkstate.VirtualMachineInstance, Rules: linkstate.Static(cfg)}).Review(context.Background(), request(linkstate.VirtualMachineInstance.GroupKind, d))
-		if len(resp.Patches) > 0 {
-			if patched, err := applyPatch(raw, resp.Patches); err == nil {
-				raw = patched
-			}
-		}
-		if vmi, err := linkstate.VirtualMachineInstance.Decode(raw); err == nil {
-			set.Add(vmi)
-		}
-	}
-	return set
-}
 
 func request(gk schema.GroupKind, d Document) admission.Request {
 	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
@@ -147,10 +108,15 @@ func (opts Options) request(gk schema.GroupKind, d Document) admission.Request {
 	return req
 }
 
-// judge runs the real handlers on req, as the API server would call them on create.
-func judge(gk schema.GroupKind, d Document, req admission.Request, mutator, validator review.Reviewer) Result {
-	res := Result{Kind: gk.Kind, Namespace: d.Namespace, Name: d.Name, source: d.Source,
+func newResult(gk schema.GroupKind, d Document) Result {
+	return Result{Kind: gk.Kind, Namespace: d.Namespace, Name: d.Name, source: d.Source,
 		Causes: []Cause{}, Warnings: []string{}, Patch: []gomodjsonpatch.Operation{}}
+}
+
+// decide runs the real reviewers on req, as the API server would call them on create, on
+// the document's JSON: what migrations go through (VMs and VMIs take judge.object's way).
+func decide(gk schema.GroupKind, d Document, req admission.Request, mutator, validator review.Reviewer) Result {
+	res := newResult(gk, d)
 	ctx := context.Background()
 
 	mutated := mutator.Review(ctx, req)

@@ -6,6 +6,7 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -21,11 +22,21 @@ func Object(k linkstate.Kind, req admission.Request) (obj *linkstate.Object, res
 	if resp, done = Screen(k.GroupKind, req); done {
 		return nil, resp, true
 	}
-	obj, err := k.Decode(req.Object.Raw)
+	obj, err := decoded(k, req.Object)
 	if err != nil {
 		return nil, admission.Errored(http.StatusBadRequest, err), true
 	}
 	return obj, admission.Response{}, false
+}
+
+// decoded is the object of kind k that ext holds: the decoded one its Object field carries
+// when a caller decoded it already (the offline check does; see linkstate.Object), else
+// its raw JSON decoded. Reviewers must not modify it.
+func decoded(k linkstate.Kind, ext runtime.RawExtension) (*linkstate.Object, error) {
+	if obj, ok := ext.Object.(*linkstate.Object); ok && obj != nil && obj.Kind.GroupKind == k.GroupKind {
+		return obj, nil
+	}
+	return k.Decode(ext.Raw)
 }
 
 // Screen answers the requests that are not for this endpoint's kind (an error: the webhook
@@ -51,7 +62,7 @@ func Objects(k linkstate.Kind, req admission.Request) (obj, old *linkstate.Objec
 	}
 	if req.Operation == admissionv1.Update {
 		var err error
-		if old, err = k.Decode(req.OldObject.Raw); err != nil {
+		if old, err = decoded(k, req.OldObject); err != nil {
 			return nil, nil, admission.Errored(http.StatusBadRequest, fmt.Errorf("old object: %w", err)), true
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
-
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/mutate"
@@ -28,16 +26,16 @@ func Reviewers(rules linkstate.Source, migrations migration.Options, policies po
 }
 
 // Handlers are the HTTP handlers the server serves, by path: behind a limit on the
-// review's size, controller-runtime's admission.Webhook decodes and encodes
-// AdmissionReviews and recovers panics, and instrument counts what each reviewer decides.
-// VMI reads of the migration reviewers are counted too.
+// review's size, a ReviewHandler decodes and encodes AdmissionReviews as controller-runtime's
+// admission.Webhook does (which still recovers panics), and instrument counts what each
+// reviewer decides. VMI reads of the migration reviewers are counted too.
 func Handlers(rules linkstate.Source, migrations migration.Options, policies policy.Source) map[string]http.Handler {
 	if migrations.VMIs != nil {
 		migrations.VMIs = countedVMIs{migrations.VMIs}
 	}
 	handlers := map[string]http.Handler{}
 	for path, r := range Reviewers(rules, migrations, policies) {
-		handlers[path] = LimitBody(&admission.Webhook{Handler: instrument(name(path), r)}, MaxReviewBytes)
+		handlers[path] = LimitBody(NewReviewHandler(instrument(name(path), r)), MaxReviewBytes)
 	}
 	return handlers
 }

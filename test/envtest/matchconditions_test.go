@@ -2,6 +2,7 @@ package envtest
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -114,8 +115,77 @@ func TestMigrationsSkipTheWebhookUnlessAStampIsClaimedOrChanged(t *testing.T) {
 	expectWebhookCalled(t, "creating a migration that claims a stamp", c.Create(ctx, claimed))
 }
 
-// webhookDown removes one mutating webhook (which has no matchCondition and would be
-// called anyway) and stops the binary, both restored when the test ends.
+// The VM mutating webhook's matchCondition: with the binary stopped (failurePolicy Fail) and
+// no webhook removed, a relabel and a change elsewhere in the spec go through — so neither
+// the mutating nor the validating webhook was asked — while changing an interface is sent
+// to the mutating webhook first; with the binary back, an interface added on update is
+// still defaulted.
+func TestVMRelabelSendsNoReviewButInterfaceChangesAreDefaulted(t *testing.T) {
+	ns := namespace(t)
+	ctx := context.Background()
+	if err := c.Create(ctx, object(t, ns, vm("relabelled",
+		[]iface{{name: "default", binding: "masquerade"}, {name: "sec", binding: "bridge"}},
+		[]network{{"default", "pod"}, {"sec", "multus"}}))); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if err := env.StopWebhook(); err != nil {
+		t.Fatalf("stopping the webhook: %v", err)
+	}
+	running := false
+	t.Cleanup(func() {
+		if !running {
+			if err := env.StartWebhook(ctx); err != nil {
+				t.Fatalf("restarting the webhook: %v", err)
+			}
+		}
+	})
+
+	u := get(t, vmGVK, ns, "relabelled")
+	u.SetLabels(map[string]string{"release": "2025-11-04"})
+	u.SetAnnotations(map[string]string{"argocd.argoproj.io/tracking-id": "billing:kubevirt.io/VirtualMachine:" + ns + "/relabelled"})
+	if err := c.Update(ctx, u); err != nil {
+		t.Fatalf("relabelling a VM with the webhook down: %v (the matchConditions should skip both webhooks)", err)
+	}
+	u = get(t, vmGVK, ns, "relabelled")
+	if err := unstructured.SetNestedField(u.Object, "Halted", "spec", "runStrategy"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Update(ctx, u); err != nil {
+		t.Fatalf("changing the run strategy with the webhook down: %v", err)
+	}
+
+	u = get(t, vmGVK, ns, "relabelled")
+	setStates(t, u, map[string]string{"sec": "linkDown"})
+	err := c.Update(ctx, u)
+	if err == nil || !strings.Contains(err.Error(), `failed calling webhook "mvirtualmachine.linkstate.kubevirt.io"`) {
+		t.Fatalf("changing an interface with the webhook down: err = %v, want the API server to have called the mutating webhook", err)
+	}
+
+	if err := env.StartWebhook(ctx); err != nil {
+		t.Fatalf("restarting the webhook: %v", err)
+	}
+	running = true
+	u = get(t, vmGVK, ns, "relabelled")
+	ifaces := append(interfaceList(t, u), map[string]any{"name": "third", "bridge": map[string]any{}})
+	if err := unstructured.SetNestedSlice(u.Object, ifaces, interfacesPath(u)...); err != nil {
+		t.Fatal(err)
+	}
+	nets, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "networks")
+	nets = append(nets, map[string]any{"name": "third", "multus": map[string]any{"networkName": "third-nad"}})
+	if err := unstructured.SetNestedSlice(u.Object, nets, "spec", "template", "spec", "networks"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Update(ctx, u); err != nil {
+		t.Fatalf("adding an interface: %v", err)
+	}
+	want := map[string]string{"default": "linkUp", "sec": "linkUp", "third": "linkUp"}
+	if got := states(t, get(t, vmGVK, ns, "relabelled")); !reflect.DeepEqual(got, want) {
+		t.Errorf("stored states %v, want %v (the added interface defaulted)", got, want)
+	}
+}
+
+// webhookDown removes one mutating webhook (so that only the validating webhook's
+// matchCondition decides) and stops the binary, both restored when the test ends.
 func webhookDown(t *testing.T, mutating string) {
 	t.Helper()
 	restore := withoutMutatingWebhook(t, mutating)
