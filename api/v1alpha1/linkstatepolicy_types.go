@@ -15,6 +15,7 @@ import (
 // +kubebuilder:subresource:status
 // +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`,description="Enforce, Warn or Audit"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,description="whether the webhook applies the policy"
+// +kubebuilder:printcolumn:name="Violations",type=integer,JSONPath=`.status.violations`,description="standing VMs' and VMIs' findings of this policy, as the background scan last counted them"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type LinkStatePolicy struct {
 	metav1.TypeMeta   `json:",inline"`
@@ -159,6 +160,29 @@ type LinkStatePolicyStatus struct {
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// Violations is how many findings of this policy the background scan (serve --audit,
+	// docs/audit.md) counts against the VMs and VMIs that exist now, whatever the mode:
+	// one per finding. Absent while no replica scans.
+	// +optional
+	Violations *int32 `json:"violations,omitempty"`
+	// Offenders are the first of them (at most 10), by namespace, name, kind and rule; the
+	// Reports (kubectl get reports -A) list them all.
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	// +listType=atomic
+	Offenders []PolicyOffender `json:"offenders,omitempty"`
+}
+
+// PolicyOffender is a VM or VMI a policy finds against.
+type PolicyOffender struct {
+	// Kind is VirtualMachine or VirtualMachineInstance.
+	Kind string `json:"kind"`
+	// Namespace and Name name the object.
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	// Rule is the rule the policy finds against it (L1, L2, or a built-in rule it sets).
+	Rule string `json:"rule"`
 }
 
 // The Ready condition.

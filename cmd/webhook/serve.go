@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/linkstate-webhook/linkstate-webhook/internal/cli"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/audit"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
@@ -39,6 +40,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	dialects.Bind(fs, dialect.PodNamespace())
 	var migrations migration.Flags
 	migrations.Bind(fs)
+	var audits audit.Flags
+	audits.Bind(fs)
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of the cluster (default: the pod's service account in a cluster, else $KUBECONFIG, then ~/.kube/config)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
@@ -64,6 +67,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			"(the service's own namespace; the chart sets POD_NAMESPACE), or an explicit --dialect seed|upstream|none")
 		return 2
 	}
+	if opts.Audit, err = audits.Config(opts.DialectProbeNamespace); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if opts.Audit.Enabled {
+		audit.StreamingLists() // before any client is built
+	}
 	if opts.RestConfig, err = restConfig(*kubeconfig); err != nil {
 		fmt.Fprintln(stderr, "webhook serve:", err)
 		return 2
@@ -80,7 +90,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	log.Info("starting", "version", version(), "dialect", srv.Dialect.Status().Dialect, "dialectSource", srv.Dialect.Status().Source,
 		"dialectProbeNamespace", opts.DialectProbeNamespace, "passtBinding", cfg.PasstBinding,
 		"unknownPlugins", cfg.UnknownPlugins, "plugins", cfg.Plugins, "migrationExempt", migrations.ExemptIdentities(),
-		"migrationLookupFailure", opts.Migrations.LookupFailure, "vmiLookupTimeout", opts.Migrations.LookupTimeout)
+		"migrationLookupFailure", opts.Migrations.LookupFailure, "vmiLookupTimeout", opts.Migrations.LookupTimeout,
+		"audit", opts.Audit.Enabled, "auditInterval", opts.Audit.Scan.Interval, "auditLease", opts.Audit.Election.Namespace+"/"+opts.Audit.Election.Name)
 	// SIGTERM starts the drain; the server stops when it ends.
 	if err := srv.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "server stopped")

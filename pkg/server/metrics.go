@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -44,9 +46,34 @@ var (
 	})
 )
 
+// readiness holds the /readyz checks of the server being built or run; ready reports
+// them at every scrape, so an alert can count ready replicas from the webhook's own
+// metrics (a replica that is scraped but not ready reports 0).
+var (
+	readiness atomic.Pointer[[]healthz.Checker]
+	ready     = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "linkstate_webhook_ready",
+		Help: "1 while this replica's /readyz checks pass (it serves reviews over TLS, is not draining, knows its dialect, has loaded the LinkStatePolicies), else 0.",
+	}, func() float64 {
+		checks := readiness.Load()
+		if checks == nil {
+			return 0
+		}
+		for _, check := range *checks {
+			if check(nil) != nil {
+				return 0
+			}
+		}
+		return 1
+	})
+)
+
 func init() {
-	metrics.Registry.MustRegister(decisions, findings, lookups, dialectInForce, dialectContradiction)
+	metrics.Registry.MustRegister(decisions, findings, lookups, dialectInForce, dialectContradiction, ready)
 }
+
+// reportReadiness makes linkstate_webhook_ready report these checks.
+func reportReadiness(checks []healthz.Checker) { readiness.Store(&checks) }
 
 // recordDialect shows a new dialect status in the metrics.
 func recordDialect(s dialect.Status) {

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/linkstate-webhook/linkstate-webhook/api/v1alpha1"
+	"github.com/linkstate-webhook/linkstate-webhook/pkg/audit"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/dialect"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/linkstate"
 	"github.com/linkstate-webhook/linkstate-webhook/pkg/migration"
@@ -43,6 +44,10 @@ type Options struct {
 	// server with one GET each; Signer nil signs stamps with a key derived from the
 	// serving key, which every replica shares.
 	Migrations migration.Options
+
+	// Audit is the background scan of every VM and VMI (off unless Enabled): every
+	// replica campaigns for its Lease, the holder scans, and admission never waits for it.
+	Audit audit.Config
 
 	// Policies are the LinkStatePolicies the validating reviewers apply on top of the rules.
 	// nil watches the cluster's policies and namespaces' labels through the manager's
@@ -132,7 +137,16 @@ func New(opts Options) (*Server, error) {
 		}
 		prober = &dialect.Prober{Client: probeClient, Namespace: opts.DialectProbeNamespace}
 	}
-	resolver, err := dialect.NewResolver(opts.Rules, opts.Dialect, prober, recordDialect)
+	// The audit judges everything again when the dialect in force changes.
+	var judge *audit.Builtin
+	var lastDialect linkstate.Dialect
+	resolver, err := dialect.NewResolver(opts.Rules, opts.Dialect, prober, func(st dialect.Status) {
+		recordDialect(st)
+		if judge != nil && st.Dialect != lastDialect {
+			judge.SettingsChanged()
+		}
+		lastDialect = st.Dialect
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +156,25 @@ func New(opts Options) (*Server, error) {
 	if opts.Policies == nil {
 		if opts.Policies, err = cluster.Setup(mgr); err != nil {
 			return nil, fmt.Errorf("watching LinkStatePolicies: %w", err)
+		}
+	}
+	if opts.Audit.Enabled {
+		// The audit judges with the rules and the policies, and everything again when the
+		// policies in force change.
+		judge = audit.NewBuiltin(resolver)
+		policies := opts.Policies
+		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+			audit.WatchPolicies(ctx, policies, judge, time.Second)
+			return nil
+		})); err != nil {
+			return nil, fmt.Errorf("adding the audit's policy watch: %w", err)
+		}
+		leader, err := audit.New(opts.RestConfig, opts.Audit, audit.NewPolicies(judge, policies))
+		if err != nil {
+			return nil, fmt.Errorf("building the audit: %w", err)
+		}
+		if err := mgr.Add(leader); err != nil {
+			return nil, fmt.Errorf("adding the audit: %w", err)
 		}
 	}
 	s := &Server{mgr: mgr, webhook: hooks, drain: &Drain{Delay: opts.ShutdownDelay}, Dialect: resolver}
@@ -159,11 +192,20 @@ func New(opts Options) (*Server, error) {
 		{mgr.AddReadyzCheck, "drain", s.drain.Checker()},
 		{mgr.AddReadyzCheck, "dialect", resolver.Ready},
 	}
+	var ready []healthz.Checker
 	for _, c := range checks {
 		if err := c.add(c.name, c.check); err != nil {
 			return nil, fmt.Errorf("adding the %s check: %w", c.name, err)
 		}
+		if c.name != "certificate" {
+			ready = append(ready, c.check)
+		}
 	}
+	// The policies' readiness check is the watch's own (cluster.Setup adds it to /readyz).
+	if w, ok := opts.Policies.(*cluster.Watch); ok {
+		ready = append(ready, w.Checker())
+	}
+	reportReadiness(ready)
 	return s, nil
 }
 

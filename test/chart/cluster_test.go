@@ -69,10 +69,12 @@ func startCluster() (*cluster, error) {
 		CRDInstallOptions: envtest.CRDInstallOptions{
 			CRDs: kubevirt,
 			// Every cert-manager CRD (the chart renders Issuers and Certificates), of the
-			// Prometheus Operator's only the ServiceMonitor the chart renders, and the
-			// webhook's own LinkStatePolicy CRD, which the binary needs to get ready: releases
-			// are installed with crds.install=false, but in TestChartInstallsUpgradesAndKeepsTheCRD.
-			Paths: []string{certManager, filepath.Join(prometheusOperator, "monitoring.coreos.com_servicemonitors.yaml"), harness.ShippedCRDs()},
+			// Prometheus Operator's only the ServiceMonitor and PrometheusRule the chart
+			// renders, and the webhook's own LinkStatePolicy CRD, which the binary needs to
+			// get ready: releases are installed with crds.install=false, but in
+			// TestChartInstallsUpgradesAndKeepsTheCRD.
+			Paths: []string{certManager, filepath.Join(prometheusOperator, "monitoring.coreos.com_servicemonitors.yaml"),
+				filepath.Join(prometheusOperator, "monitoring.coreos.com_prometheusrules.yaml"), harness.ShippedCRDs()},
 		},
 		ErrorIfCRDPathMissing: true,
 	}}

@@ -497,8 +497,8 @@ func TestServiceMonitorIsOptional(t *testing.T) {
 	}
 }
 
-// wantRBACRules is all the webhook may do: get the VMI a migration names; watch
-// LinkStatePolicies and write their status; watch namespaces (their labels).
+// wantRBACRules is all the webhook may do without the audit: get the VMI a migration
+// names; watch LinkStatePolicies and write their status; watch namespaces (their labels).
 var wantRBACRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances"}, Verbs: []string{"get"}},
 	{APIGroups: []string{"linkstate.kubevirt.io"}, Resources: []string{"linkstatepolicies"}, Verbs: []string{"list", "watch"}},
@@ -506,11 +506,58 @@ var wantRBACRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"list", "watch"}},
 }
 
-func TestRBACIsMinimal(t *testing.T) {
+// auditClusterRules is what it may do with the audit (the default): also list and watch
+// VMs and VMIs, write Reports and patch the policies' status with their violations (its
+// Lease is in a Role of its own namespace).
+var auditClusterRules = []rbacv1.PolicyRule{
+	{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances"}, Verbs: []string{"get", "list", "watch"}},
+	wantRBACRules[1],
+	{APIGroups: []string{"linkstate.kubevirt.io"}, Resources: []string{"linkstatepolicies/status"}, Verbs: []string{"update", "patch"}},
+	wantRBACRules[3],
+	{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachines"}, Verbs: []string{"list", "watch"}},
+	{APIGroups: []string{"openreports.io"}, Resources: []string{"reports"}, Verbs: []string{"list", "create", "patch", "delete"}},
+}
+
+func auditLeaseRules(lease string) []rbacv1.PolicyRule {
+	return []rbacv1.PolicyRule{
+		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"create"}},
+		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, ResourceNames: []string{lease}, Verbs: []string{"get", "update"}},
+	}
+}
+
+func TestRBACAllowsWhatTheWebhookDoes(t *testing.T) {
 	objs := render(t, "lw", "vm-admission", "")
 	role := decode[rbacv1.ClusterRole](t, objs.get(t, "ClusterRole", "lw-linkstate-webhook"))
-	if diff := cmp.Diff(wantRBACRules, role.Rules); diff != "" {
+	if diff := cmp.Diff(auditClusterRules, role.Rules); diff != "" {
 		t.Errorf("ClusterRole rules (-want +got):\n%s", diff)
+	}
+	leaseRole := decode[rbacv1.Role](t, objs.get(t, "Role", "lw-linkstate-webhook-audit"))
+	if diff := cmp.Diff(auditLeaseRules("lw-linkstate-webhook-audit"), leaseRole.Rules); diff != "" {
+		t.Errorf("audit Role rules (-want +got):\n%s", diff)
+	}
+	leaseBinding := decode[rbacv1.RoleBinding](t, objs.get(t, "RoleBinding", "lw-linkstate-webhook-audit"))
+	if leaseBinding.RoleRef.Name != leaseRole.Name || len(leaseBinding.Subjects) != 1 || leaseBinding.Subjects[0].Name != "lw-linkstate-webhook" {
+		t.Errorf("audit RoleBinding %+v %+v", leaseBinding.RoleRef, leaseBinding.Subjects)
+	}
+	// The Lease the binary campaigns for is the one the Role names.
+	args := decode[appsv1.Deployment](t, objs.get(t, "Deployment", "lw-linkstate-webhook")).Spec.Template.Spec.Containers[0].Args
+	if !slices.Contains(args, "--leader-election-id=lw-linkstate-webhook-audit") {
+		t.Errorf("args %v do not name the Lease lw-linkstate-webhook-audit", args)
+	}
+
+	// Without the audit: the migrations' VMI reads and the policies.
+	quiet := render(t, "lw", "vm-admission", "audit: {enabled: false}")
+	role = decode[rbacv1.ClusterRole](t, quiet.get(t, "ClusterRole", "lw-linkstate-webhook"))
+	if diff := cmp.Diff(wantRBACRules, role.Rules); diff != "" {
+		t.Errorf("ClusterRole rules without the audit (-want +got):\n%s", diff)
+	}
+	for _, kind := range []string{"Role", "RoleBinding"} {
+		if quiet.find(kind, "lw-linkstate-webhook-audit") != nil {
+			t.Errorf("audit off still renders the audit's %s", kind)
+		}
+	}
+	if crds := reportCRDs(quiet); len(crds) != 0 {
+		t.Errorf("audit off still renders %v", crds.names())
 	}
 	binding := decode[rbacv1.ClusterRoleBinding](t, objs.get(t, "ClusterRoleBinding", "lw-linkstate-webhook"))
 	account := objs.get(t, "ServiceAccount", "lw-linkstate-webhook")
@@ -550,20 +597,31 @@ func TestArgsReflectValues(t *testing.T) {
 		"--unknown-plugins=warn",
 		"--vmi-lookup-timeout=2s",
 		"--migration-lookup-failure=warn",
+		"--audit",
+		"--audit-interval=1h",
+		"--audit-workers=2",
+		"--audit-qps=50",
+		"--leader-election-id=lw-linkstate-webhook-audit",
+		"--leader-election-lease-duration=15s",
+		"--leader-election-renew-deadline=10s",
+		"--leader-election-retry-period=2s",
 		"--zap-log-level=info",
 	}
 	// Where the chart writes the flags it leaves out by default.
 	optionalFlagGoesBefore := map[string]string{
 		"--supported-plugins":   "--unknown-plugins",
 		"--unsupported-plugins": "--unknown-plugins",
-		"--migration-exempt":    "--zap-log-level",
+		"--migration-exempt":    "--audit",
 	}
+	withoutAudit := slices.DeleteFunc(slices.Clone(defaults), func(a string) bool {
+		return a == "--audit" || strings.HasPrefix(a, "--audit-") || strings.HasPrefix(a, "--leader-election-")
+	})
 	// with returns defaults with some flags' values replaced or optional flags added, and
 	// extra arguments at the end.
 	with := func(replace map[string]string, extra ...string) []string {
 		out := slices.Clone(defaults)
 		flagIndex := func(flag string) int {
-			return slices.IndexFunc(out, func(a string) bool { return strings.HasPrefix(a, flag+"=") })
+			return slices.IndexFunc(out, func(a string) bool { return a == flag || strings.HasPrefix(a, flag+"=") })
 		}
 		for flag, value := range replace {
 			if i := flagIndex(flag); i >= 0 {
@@ -596,6 +654,10 @@ func TestArgsReflectValues(t *testing.T) {
 		"exempt identities": {values: "migrations: {exempt: [system:serviceaccount:openshift-cnv:kubevirt-handler, group:kubevirt-admins]}",
 			want: with(map[string]string{"--migration-exempt": "system:serviceaccount:openshift-cnv:kubevirt-handler,group:kubevirt-admins"})},
 		"nobody exempt": {values: "migrations: {exempt: []}", want: with(map[string]string{"--migration-exempt": ""})},
+		"audit off":     {values: "audit: {enabled: false}", want: withoutAudit},
+		"audit tuned": {values: "audit: {interval: 10m, workers: 4, qps: 7.5, leaderElection: {leaseDuration: 60s, renewDeadline: 40s, retryPeriod: 5s}}",
+			want: with(map[string]string{"--audit-interval": "10m", "--audit-workers": "4", "--audit-qps": "7.5",
+				"--leader-election-lease-duration": "60s", "--leader-election-renew-deadline": "40s", "--leader-election-retry-period": "5s"})},
 		"ports": {values: "ports: {webhook: 10443, health: 10081, metrics: 10080}",
 			want: with(map[string]string{"--port": "10443", "--health-probe-bind-address": ":10081", "--metrics-bind-address": ":10080"})},
 	}

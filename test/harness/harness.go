@@ -43,6 +43,9 @@ type Options struct {
 	// APIServerArgs are extra kube-apiserver flags, each appended to envtest's defaults
 	// (for example "feature-gates": {"MutatingAdmissionPolicy=true"}).
 	APIServerArgs map[string][]string
+	// CRDPaths are more CRD manifests (files or directories) to install besides
+	// KubeVirt's, e.g. the OpenReports CRDs the audit writes.
+	CRDPaths []string
 	// Webhooks picks which shipped configurations to install: nil installs all of them.
 	Webhooks func(mutating []*admissionregistrationv1.MutatingWebhookConfiguration,
 		validating []*admissionregistrationv1.ValidatingWebhookConfiguration) (
@@ -79,6 +82,12 @@ func createNamespace(ctx context.Context, cfg *rest.Config, name string) error {
 	return nil
 }
 
+// OpenReportsCRDs is the directory of the OpenReports CRDs the chart installs (Report and
+// ClusterReport, as github.com/openreports/reports-api ships them).
+func OpenReportsCRDs() string {
+	return filepath.Join(Root(), "charts", "linkstate-webhook", "files", "crds")
+}
+
 // Root is the repository's root directory.
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
@@ -106,10 +115,11 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 		return e, err
 	}
 	e.Env = &envtest.Environment{
-		// KubeVirt's CRDs, and the webhook's own (LinkStatePolicy) as config/crd ships it.
-		// envtest waits 10 s for them to be served by default: not enough on a busy 2-core
-		// machine.
-		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crdObjs, Paths: []string{ShippedCRDs()}, MaxTime: time.Minute},
+		// KubeVirt's CRDs, the webhook's own (LinkStatePolicy) as config/crd ships it, and
+		// the caller's (opts.CRDPaths). envtest waits 10 s for them to be served by
+		// default: not enough on a busy 2-core machine.
+		CRDInstallOptions: envtest.CRDInstallOptions{CRDs: crdObjs, Paths: append([]string{ShippedCRDs()}, opts.CRDPaths...),
+			MaxTime: time.Minute},
 		WebhookInstallOptions: webhooks,
 		ErrorIfCRDPathMissing: true,
 	}
