@@ -30,8 +30,8 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-unit: ## unit and handler tests (no API server)
-	$(GO) test -race -count=1 ./pkg/... ./cmd/... ./internal/...
+unit: ## unit and handler tests, and the README held to the Makefile (no API server)
+	$(GO) test -race -count=1 ./pkg/... ./cmd/... ./internal/... ./test/docs/...
 
 clean: ## remove built binaries (keeps .cache)
 	rm -rf $(BIN)
