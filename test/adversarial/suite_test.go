@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
@@ -60,8 +59,7 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "stopping the environment:", err)
 		}
 	}()
-	cfg := rest.CopyConfig(env.Config)
-	cfg.QPS, cfg.Burst = 500, 1000
+	cfg := harness.Unthrottled(env.Config)
 	if admin, err = client.New(cfg, client.Options{}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -18,7 +18,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/rest"
 	v1 "kubevirt.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -81,9 +80,8 @@ func run(m *testing.M) int {
 			return 1
 		}
 	}
-	cfg := rest.CopyConfig(env.Config)
+	cfg := harness.Unthrottled(env.Config)
 	cfg.WarningHandlerWithContext = warnings
-	cfg.QPS, cfg.Burst = 500, 1000
 	if c, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

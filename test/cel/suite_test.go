@@ -17,7 +17,6 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
@@ -76,9 +75,8 @@ func apiServer(t *testing.T) {
 		if err != nil {
 			return
 		}
-		cfg := rest.CopyConfig(env.Config)
+		cfg := harness.Unthrottled(env.Config)
 		cfg.WarningHandlerWithContext = warningsByRequest{}
-		cfg.QPS, cfg.Burst = 500, 1000
 		if c, err = client.New(cfg, client.Options{}); err != nil {
 			return
 		}

@@ -15,7 +15,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -50,10 +49,8 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "stopping the environment:", err)
 		}
 	}()
-	cfg := rest.CopyConfig(env.Config)
+	cfg := harness.Unthrottled(env.Config)
 	cfg.WarningHandlerWithContext = warnings
-	// client-go's default limiter (5 requests/s) would make the suite wait on itself.
-	cfg.QPS, cfg.Burst = 500, 1000
 	if c, err = client.New(cfg, client.Options{}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -288,3 +288,11 @@ func freePort() int {
 	}
 	return addr.Port
 }
+
+// Unthrottled is a copy of cfg without client-go's default rate limit (5 requests/s, bursts
+// of 10): a suite creates hundreds of objects and would otherwise wait on itself.
+func Unthrottled(cfg *rest.Config) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	c.QPS, c.Burst = 500, 1000
+	return c
+}

@@ -19,7 +19,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/linkstate-webhook/linkstate-webhook/test/harness"
@@ -74,8 +73,7 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "stopping the environment:", err)
 		}
 	}()
-	cfg := rest.CopyConfig(env.Config)
-	cfg.QPS, cfg.Burst = 500, 1000
+	cfg := harness.Unthrottled(env.Config)
 	if c, err = client.New(cfg, client.Options{}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

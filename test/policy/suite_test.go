@@ -23,7 +23,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -84,8 +83,7 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "stopping the environment:", err)
 		}
 	}()
-	cfg := rest.CopyConfig(env.Config)
-	cfg.QPS, cfg.Burst = 500, 1000
+	cfg := harness.Unthrottled(env.Config)
 	if admin, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -129,10 +127,9 @@ func setUpTenants() error {
 		if err := os.WriteFile(path, kubeconfig, 0o600); err != nil {
 			return err
 		}
-		cfg := authn.Config()
+		cfg := harness.Unthrottled(authn.Config())
 		t := &tenant{user: u, kubeconfig: path, warnings: &harness.WarningRecorder{}}
 		cfg.WarningHandlerWithContext = t.warnings
-		cfg.QPS, cfg.Burst = 500, 1000
 		if t.client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
 			return err
 		}
