@@ -78,9 +78,13 @@ func (w *statusWriter) register(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Delete(context.Background(), cfg) })
+	// The API server picks the configuration up a moment later: until then a probe is
+	// admitted without the writer, so each attempt needs a name of its own.
+	attempt := 0
 	testwait.Until(t, "the status writer is called", 10*time.Second, func() error {
+		attempt++
 		before := w.writes.Load()
-		probe := newMigration("writer-probe", w.vmiName, nil)
+		probe := newMigration(fmt.Sprintf("writer-probe-%d", attempt), w.vmiName, nil)
 		probe.SetNamespace(w.ns)
 		if err := c.Create(context.Background(), probe); err != nil {
 			return err
