@@ -31,7 +31,7 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 unit: ## unit and handler tests, and the README held to the Makefile (no API server)
-	$(GO) test -race -count=1 ./pkg/... ./cmd/... ./internal/... ./test/docs/...
+	$(GO) test -race -count=1 ./pkg/... ./cmd/... ./internal/... ./test/docs/... ./test/harness/
 
 clean: ## remove built binaries (keeps .cache)
 	rm -rf $(BIN)

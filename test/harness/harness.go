@@ -290,9 +290,10 @@ func freePort() int {
 }
 
 // Unthrottled is a copy of cfg without client-go's default rate limit (5 requests/s, bursts
-// of 10): a suite creates hundreds of objects and would otherwise wait on itself.
+// of 10): a suite creates hundreds of objects and would otherwise wait on itself. A negative
+// QPS is client-go's way to build no limiter at all.
 func Unthrottled(cfg *rest.Config) *rest.Config {
 	c := rest.CopyConfig(cfg)
-	c.QPS, c.Burst = 500, 1000
+	c.QPS, c.Burst = -1, 0
 	return c
 }
